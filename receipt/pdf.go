@@ -1,0 +1,350 @@
+package receipt
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/jpeg" // Logo may be a JPEG.
+	_ "image/png"  // Logo may be a PNG.
+	"io"
+	"strings"
+
+	"github.com/go-pdf/fpdf"
+
+	"github.com/prenota/prenota/booking"
+)
+
+// Titillium Web, the design system's typeface, rather than fpdf's core fonts:
+// those are limited to cp1252, and the names of citizens born abroad need
+// letters such as Ł or Ć. See fonts/README.md.
+//
+//go:embed fonts/TitilliumWeb-Regular.ttf fonts/TitilliumWeb-Bold.ttf
+var fonts embed.FS
+
+const (
+	font        = "titillium"
+	pageW       = 210.0 // A4, mm
+	margin      = 20.0
+	contentW    = pageW - 2*margin
+	lineH       = 5.6 // body line height, mm
+	bodySize    = 11.0
+	qrSide      = 34.0 // printed QR code, mm
+	logoHeight  = 24.0
+	logoMaxW    = 40.0
+	headerTop   = 15.0
+	footerSpace = 22.0
+)
+
+// Colours: the design system's primary blue for rules and headings, near-black text.
+var (
+	blue  = [3]int{0, 102, 204}
+	ink   = [3]int{26, 26, 26}
+	grey  = [3]int{92, 111, 130}
+	tint  = [3]int{240, 246, 252}
+	alert = [3]int{204, 51, 77}
+)
+
+// PDF writes the A4 receipt of d.Booking to w: the Comune and its crest, the
+// office, the appointment (resource, address or who calls whom, date and time
+// in Europe/Rome), the fruitore, the request to be on time with the phone for
+// notices, the booking code with its QR code, and the documents to bring.
+// A cancelled booking is marked as such. The output depends only on d, so the
+// same booking always gives the same bytes.
+// It fails if the booking has no code or start, or the logo is not a PNG or JPEG.
+func PDF(w io.Writer, d Data) error {
+	b := d.Booking
+	if b.Code == "" || b.Start.IsZero() {
+		return errors.New("receipt: booking without code or start time")
+	}
+	pdf := fpdf.New("P", "mm", "A4", "")
+	for _, f := range []struct{ style, file string }{{"", "fonts/TitilliumWeb-Regular.ttf"}, {"B", "fonts/TitilliumWeb-Bold.ttf"}} {
+		ttf, err := fonts.ReadFile(f.file)
+		if err != nil {
+			return fmt.Errorf("receipt: %w", err)
+		}
+		pdf.AddUTF8FontFromBytes(font, f.style, ttf)
+	}
+
+	created := b.CreatedAt
+	if created.IsZero() {
+		created = b.Start
+	}
+	modified := created
+	if b.Status == booking.Cancelled && !b.CancelledAt.IsZero() {
+		modified = b.CancelledAt
+	}
+	pdf.SetTitle("Ricevuta di prenotazione "+b.Code, true)
+	pdf.SetSubject(d.summary(), true)
+	pdf.SetAuthor(d.Settings.Name, true)
+	pdf.SetCreator("Prenota", true)
+	pdf.SetProducer("Prenota", true)
+	pdf.SetLang("it-IT")
+	// fpdf writes these dates without a zone offset, which readers take as UTC.
+	pdf.SetCreationDate(created.UTC())
+	pdf.SetModificationDate(modified.UTC())
+	pdf.SetCatalogSort(true) // deterministic object order, for stable output
+
+	pdf.SetMargins(margin, headerTop, margin)
+	pdf.SetAutoPageBreak(true, footerSpace)
+	pdf.AliasNbPages("")
+	pdf.SetFooterFunc(func() { footer(pdf, d) })
+	pdf.AddPage()
+
+	if err := header(pdf, d); err != nil {
+		return err
+	}
+	body(pdf, d)
+	if err := codeBox(pdf, d); err != nil {
+		return err
+	}
+	documents(pdf, d)
+
+	if err := pdf.Output(w); err != nil {
+		return fmt.Errorf("receipt: writing PDF: %w", err)
+	}
+	return nil
+}
+
+// header draws the crest, the Comune's name and province, a rule, and the office.
+func header(pdf *fpdf.Fpdf, d Data) error {
+	textX := margin
+	bottom := headerTop + 16
+	if len(d.Logo) > 0 {
+		cfg, format, err := image.DecodeConfig(bytes.NewReader(d.Logo))
+		if err != nil || (format != "png" && format != "jpeg") || cfg.Height == 0 {
+			return errors.New("receipt: the logo is not a PNG or JPEG image")
+		}
+		w := logoHeight * float64(cfg.Width) / float64(cfg.Height)
+		h := logoHeight
+		if w > logoMaxW {
+			w, h = logoMaxW, logoMaxW*float64(cfg.Height)/float64(cfg.Width)
+		}
+		opt := fpdf.ImageOptions{ImageType: strings.ToUpper(format), ReadDpi: false}
+		pdf.RegisterImageOptionsReader("logo", opt, bytes.NewReader(d.Logo))
+		pdf.ImageOptions("logo", margin, headerTop, w, h, false, opt, 0, "")
+		textX = margin + w + 6
+		bottom = max(bottom, headerTop+h)
+	}
+
+	name := strings.ToUpper(strings.TrimSpace(d.Settings.Name))
+	avail := pageW - margin - textX
+	size := 20.0
+	pdf.SetFont(font, "B", size)
+	for size > 12 && pdf.GetStringWidth(name) > avail {
+		size -= 0.5
+		pdf.SetFontSize(size)
+	}
+	setColor(pdf, ink)
+	pdf.SetXY(textX, headerTop+2)
+	pdf.MultiCell(avail, size*0.45, name, "", "L", false)
+	if p := strings.TrimSpace(d.Settings.Province); p != "" {
+		pdf.SetFont(font, "", 12)
+		setColor(pdf, grey)
+		pdf.SetX(textX)
+		pdf.CellFormat(avail, 6.5, p, "", 1, "L", false, 0, "")
+	}
+	bottom = max(bottom, pdf.GetY())
+
+	y := bottom + 4
+	pdf.SetDrawColor(blue[0], blue[1], blue[2])
+	pdf.SetLineWidth(0.6)
+	pdf.Line(margin, y, pageW-margin, y)
+
+	pdf.SetXY(margin, y+3)
+	pdf.SetFont(font, "B", 12.5)
+	setColor(pdf, blue)
+	office := strings.ToUpper(strings.TrimSpace(d.Resource.Office))
+	pdf.CellFormat(contentW/2, 7, office, "", 0, "L", false, 0, "")
+	pdf.SetFont(font, "", 10)
+	setColor(pdf, grey)
+	pdf.CellFormat(contentW/2, 7, "RICEVUTA DI PRENOTAZIONE", "", 1, "R", false, 0, "")
+	pdf.Ln(5)
+	return nil
+}
+
+// body writes the appointment as the seed's receipt words it.
+func body(pdf *fpdf.Fpdf, d Data) {
+	b := d.Booking
+	if b.Status == booking.Cancelled {
+		cancelled(pdf, b)
+	}
+	setColor(pdf, ink)
+	resource := strings.ToUpper(d.resourceName())
+	if d.byPhone() {
+		write(pdf, bodySize, "", "L'appuntamento telefonico con ")
+		write(pdf, bodySize, "B", resource)
+	} else {
+		write(pdf, bodySize, "", "L'appuntamento con ")
+		write(pdf, bodySize, "B", resource)
+		if a := d.address(); a != "" {
+			write(pdf, bodySize, "", " in ")
+			write(pdf, bodySize, "B", strings.ToUpper(a))
+		}
+	}
+	write(pdf, bodySize, "", " è stato prenotato da:")
+	pdf.Ln(lineH + 2.5)
+
+	write(pdf, 12, "B", d.fruitoreLine())
+	pdf.Ln(lineH + 3.5)
+
+	write(pdf, bodySize, "", "Così come segue:")
+	pdf.Ln(lineH + 1.5)
+	write(pdf, 14, "B", d.when())
+	pdf.Ln(lineH + 2)
+	if text, number := d.phoneCall(); text != "" {
+		write(pdf, bodySize, "", text+" ")
+		writeNumber(pdf, "", number)
+		pdf.Ln(lineH + 1)
+	}
+	if m := strings.TrimSpace(b.Motivazione); m != "" {
+		write(pdf, bodySize, "", "Motivazione: ")
+		write(pdf, bodySize, "B", m)
+		pdf.Ln(lineH + 1)
+	}
+	pdf.Ln(2.5)
+
+	text, number := d.punctuality()
+	if number == "" {
+		write(pdf, bodySize, "", text)
+	} else {
+		write(pdf, bodySize, "", strings.TrimSuffix(text, "n. "))
+		writeNumber(pdf, "n. ", number)
+	}
+	pdf.Ln(lineH + 6)
+}
+
+// cancelled draws a red notice that the booking no longer holds.
+func cancelled(pdf *fpdf.Fpdf, b booking.Booking) {
+	msg := "PRENOTAZIONE ANNULLATA"
+	if !b.CancelledAt.IsZero() {
+		msg += " il " + rome(b.CancelledAt, "02/01/2006 alle 15:04")
+	}
+	if r := strings.TrimSpace(b.CancelReason); r != "" {
+		msg += " – " + r
+	}
+	pdf.SetFont(font, "B", 12)
+	pdf.SetDrawColor(alert[0], alert[1], alert[2])
+	pdf.SetLineWidth(0.5)
+	setColor(pdf, alert)
+	pdf.MultiCell(contentW, 8, msg, "1", "C", false)
+	pdf.Ln(5)
+}
+
+// codeBox draws a tinted panel with the booking code and its QR code.
+func codeBox(pdf *fpdf.Fpdf, d Data) error {
+	png, err := QR(d.Booking.Code, -8)
+	if err != nil {
+		return err
+	}
+	const boxH = qrSide + 6
+	if pdf.GetY()+boxH > 297-footerSpace {
+		pdf.AddPage()
+	}
+	y := pdf.GetY()
+	pdf.SetFillColor(tint[0], tint[1], tint[2])
+	pdf.SetDrawColor(blue[0], blue[1], blue[2])
+	pdf.SetLineWidth(0.3)
+	pdf.Rect(margin, y, contentW, boxH, "FD")
+
+	pdf.SetXY(margin+6, y+9)
+	pdf.SetFont(font, "", 12)
+	setColor(pdf, ink)
+	label := "Codice prenotazione: "
+	pdf.CellFormat(pdf.GetStringWidth(label), 9, label, "", 0, "LA", false, 0, "")
+	pdf.SetFont(font, "B", 20)
+	setColor(pdf, blue)
+	pdf.CellFormat(70, 9, d.Booking.Code, "", 1, "LA", false, 0, "")
+
+	pdf.SetXY(margin+6, y+21)
+	pdf.SetFont(font, "", 10)
+	setColor(pdf, grey)
+	hint := "Presenti questo codice o il codice QR allo sportello."
+	if d.byPhone() {
+		hint = "Tenga a portata di mano questo codice durante la telefonata."
+	}
+	pdf.MultiCell(contentW-qrSide-16, 5, hint, "", "L", false)
+
+	opt := fpdf.ImageOptions{ImageType: "PNG"}
+	pdf.RegisterImageOptionsReader("qr", opt, bytes.NewReader(png))
+	pdf.ImageOptions("qr", pageW-margin-qrSide-3, y+3, qrSide, qrSide, false, opt, 0, "")
+	pdf.SetXY(margin, y+boxH+8)
+	return nil
+}
+
+// documents writes the resource's "DOCUMENTI DA PRESENTARE" text, if any.
+func documents(pdf *fpdf.Fpdf, d Data) {
+	docs := normalizeNewlines(d.Resource.Documents)
+	if docs == "" {
+		return
+	}
+	if pdf.GetY()+30 > 297-footerSpace {
+		pdf.AddPage()
+	}
+	pdf.SetFont(font, "B", 12.5)
+	setColor(pdf, blue)
+	pdf.CellFormat(contentW, 7, "DOCUMENTI DA PRESENTARE", "", 1, "L", false, 0, "")
+	pdf.SetDrawColor(blue[0], blue[1], blue[2])
+	pdf.SetLineWidth(0.3)
+	pdf.Line(margin, pdf.GetY(), pageW-margin, pdf.GetY())
+	pdf.Ln(3)
+	pdf.SetFont(font, "", bodySize-0.5)
+	setColor(pdf, ink)
+	pdf.MultiCell(contentW, lineH-0.4, docs, "", "L", false)
+}
+
+// footer prints the Comune's contacts, when the booking was made, and the page.
+func footer(pdf *fpdf.Fpdf, d Data) {
+	s := d.Settings
+	pdf.SetY(-17)
+	pdf.SetDrawColor(200, 205, 210)
+	pdf.SetLineWidth(0.2)
+	pdf.Line(margin, pdf.GetY(), pageW-margin, pdf.GetY())
+	pdf.Ln(1.5)
+	var contacts []string
+	for _, c := range []string{s.Name, s.Address, prefixed("Tel. ", s.Phone), s.Email} {
+		if c = strings.TrimSpace(c); c != "" {
+			contacts = append(contacts, c)
+		}
+	}
+	pdf.SetFont(font, "", 8.5)
+	setColor(pdf, grey)
+	pdf.MultiCell(contentW, 4, strings.Join(contacts, " · "), "", "L", false)
+	made := ""
+	if c := d.Booking.CreatedAt; !c.IsZero() {
+		made = "Prenotazione effettuata il " + rome(c, "02/01/2006 alle 15:04")
+	}
+	pdf.CellFormat(contentW*0.7, 4, made, "", 0, "L", false, 0, "")
+	pdf.CellFormat(contentW*0.3, 4, fmt.Sprintf("Pagina %d di {nb}", pdf.PageNo()), "", 1, "R", false, 0, "")
+}
+
+// write adds text in the flow of the paragraph, wrapping at the margins.
+func write(pdf *fpdf.Fpdf, size float64, style, text string) {
+	pdf.SetFont(font, style, size)
+	pdf.Write(lineH*size/bodySize, text)
+}
+
+// writeNumber writes prefix, the phone number in bold and a full stop,
+// starting a new line first rather than splitting them.
+func writeNumber(pdf *fpdf.Fpdf, prefix, number string) {
+	pdf.SetFont(font, "", bodySize)
+	w := pdf.GetStringWidth(prefix + ".")
+	pdf.SetFont(font, "B", bodySize)
+	w += pdf.GetStringWidth(number)
+	if pdf.GetX()+w > pageW-margin {
+		pdf.Ln(lineH)
+	}
+	write(pdf, bodySize, "", prefix)
+	write(pdf, bodySize, "B", number)
+	write(pdf, bodySize, "", ".")
+}
+
+func setColor(pdf *fpdf.Fpdf, c [3]int) { pdf.SetTextColor(c[0], c[1], c[2]) }
+
+func prefixed(prefix, s string) string {
+	if strings.TrimSpace(s) == "" {
+		return ""
+	}
+	return prefix + s
+}
