@@ -1,0 +1,42 @@
+# Prenota — see README.md.
+# PostgreSQL for the tests: the local server unless PRENOTA_TEST_POSTGRES says otherwise.
+PRENOTA_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+export PRENOTA_TEST_POSTGRES
+
+GO ?= go
+FUZZTIME ?= 10s
+
+.PHONY: run build assets test vet fuzz bench clean
+
+## run: build and serve http://localhost:8080 on ./data/prenota.db with the demo Comune
+run: build
+	./bin/prenota serve --demo
+
+## build: the single binary bin/prenota (front-end assets embedded)
+build: assets
+	$(GO) build -o bin/prenota ./cmd/prenota
+
+## assets: front-end files from npm into web/static/vendor (embedded)
+assets:
+	web/assets.sh
+
+## test: vet, all tests with the race detector on SQLite and PostgreSQL, short fuzzing
+test: assets vet
+	$(GO) test -race -count=1 -timeout 20m ./...
+	$(MAKE) fuzz
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+	$(GO) vet ./...
+
+## fuzz: each fuzz target for FUZZTIME
+fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./codicefiscale
+	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./api
+
+## bench: load figures for the week grid and holds on SQLite and PostgreSQL
+bench: assets
+	$(GO) run ./cmd/prenota-bench
+
+clean:
+	rm -rf bin data web/static/vendor screenshots

@@ -1,0 +1,171 @@
+// Package app wires Prenota together: configuration, the store, the booking
+// service, sessions and the HTTP handlers, with a Run/Close lifecycle that
+// cmd/prenota and the tests share.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prenota/prenota/api"
+	"github.com/prenota/prenota/auth"
+	"github.com/prenota/prenota/booking"
+	"github.com/prenota/prenota/demo"
+	"github.com/prenota/prenota/sqlstore"
+)
+
+// Config is the whole configuration (SPEC §14).
+type Config struct {
+	Addr        string // listen address, ":8080"
+	DatabaseURL string // "sqlite:PATH" or "postgres://…"
+	BaseURL     string // public URL
+	Demo        bool   // demo identity provider, demo mailbox, demo Comune
+	SMTPURL     string // smtp://user:pass@host:port; empty: the local mailbox
+	HoldSeconds int    // overrides every resource's hold duration when > 0
+	RateLimit   bool   // per-IP and per-identity limits
+	Logger      *slog.Logger
+	// Now replaces the clock of the booking rules (tests only).
+	Now func() time.Time
+}
+
+// Validate checks the configuration.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Addr == "" {
+		errs = append(errs, errors.New("addr is required"))
+	}
+	if !strings.HasPrefix(c.DatabaseURL, "sqlite:") && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, fmt.Errorf("database-url must be sqlite:PATH or postgres://…, got %q", c.DatabaseURL))
+	}
+	if !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
+		errs = append(errs, fmt.Errorf("base-url must be an http(s) URL, got %q", c.BaseURL))
+	}
+	if c.HoldSeconds < 0 {
+		errs = append(errs, errors.New("hold-seconds must not be negative"))
+	}
+	return errors.Join(errs...)
+}
+
+// App is a running Prenota.
+type App struct {
+	cfg      Config
+	log      *slog.Logger
+	Store    *sqlstore.Store
+	Service  *booking.Service
+	Sessions *auth.Manager
+	handler  http.Handler
+	server   *http.Server
+	ln       net.Listener
+}
+
+// New opens the database (applying migrations), loads the demo Comune in
+// demo mode and builds the handlers.
+func New(ctx context.Context, cfg Config) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	store, err := sqlstore.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	svc := booking.NewService(store, booking.Options{
+		Now:          cfg.Now,
+		HoldDuration: time.Duration(cfg.HoldSeconds) * time.Second,
+		CheckPerson:  checkPerson,
+	})
+	if cfg.Demo {
+		if err := demo.Load(ctx, svc); err != nil {
+			store.Close()
+			return nil, fmt.Errorf("load demo data: %w", err)
+		}
+	}
+	sessions := auth.NewManager(store.Sessions(), auth.Options{Secure: strings.HasPrefix(cfg.BaseURL, "https://")})
+	a := &App{cfg: cfg, log: log, Store: store, Service: svc, Sessions: sessions}
+	mux := http.NewServeMux()
+	mux.Handle("/api/", api.New(api.Config{Service: svc, Sessions: sessions, Demo: cfg.Demo, Logger: log}))
+	mux.HandleFunc("GET /healthz", a.healthz)
+	a.handler = sessions.Middleware(mux)
+	return a, nil
+}
+
+// Handler returns the root HTTP handler.
+func (a *App) Handler() http.Handler { return a.handler }
+
+func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := a.Store.Ping(ctx); err != nil {
+		a.log.Error("healthz", "err", err)
+		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+// Listen opens the listening socket; Addr then tells the bound address
+// (useful with port 0).
+func (a *App) Listen() error {
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	a.ln = ln
+	return nil
+}
+
+// Addr returns the bound address after Listen.
+func (a *App) Addr() string { return a.ln.Addr().String() }
+
+// Run serves until ctx is done, then shuts down gracefully: in-flight
+// requests finish (up to 20 seconds), then background work stops.
+func (a *App) Run(ctx context.Context) error {
+	if a.ln == nil {
+		if err := a.Listen(); err != nil {
+			return err
+		}
+	}
+	a.server = &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	errc := make(chan error, 1)
+	go func() { errc <- a.server.Serve(a.ln) }()
+	go a.housekeeping(ctx)
+	a.log.Info("serving", "addr", a.Addr(), "base_url", a.cfg.BaseURL, "demo", a.cfg.Demo, "database", string(a.Store.Dialect()))
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return a.server.Shutdown(shutdown)
+}
+
+// housekeeping deletes expired sessions and stale holds now and then; nothing
+// depends on it for correctness.
+func (a *App) housekeeping(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		if err := a.Store.DeleteExpired(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("housekeeping", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.Store.Close() }

@@ -1,0 +1,235 @@
+package booking
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Settings are the Comune's own settings.
+type Settings struct {
+	Name        string     `json:"name"`         // "Comune di Demo"
+	Province    string     `json:"province"`     // "Provincia di Demo"
+	Welcome     string     `json:"welcome"`      // welcome text of the booking area (plain text, paragraphs)
+	Phone       string     `json:"phone"`        // contact phone for notices and cancellations
+	Email       string     `json:"email"`        // contact email
+	Address     string     `json:"address"`      // town hall address
+	NoReply     string     `json:"no_reply"`     // From address of messages
+	ReplyTo     string     `json:"reply_to"`     // Reply-To of messages, if any
+	PrivacyURL  string     `json:"privacy_url"`  // privacy policy page
+	A11yURL     string     `json:"a11y_url"`     // accessibility declaration
+	PatronMonth time.Month `json:"patron_month"` // the patron saint's day, a holiday
+	PatronDay   int        `json:"patron_day"`
+	PatronName  string     `json:"patron_name"`
+}
+
+// Kind says how an appointment takes place.
+type Kind string
+
+// The kinds of resource.
+const (
+	InPerson Kind = "presenza"   // at the office
+	ByPhone  Kind = "telefonico" // a phone call
+)
+
+// PhoneMode says, for a phone appointment, who calls whom.
+type PhoneMode string
+
+// The phone modes.
+const (
+	OfficeCalls  PhoneMode = "richiamata" // the office calls the citizen's number
+	CitizenCalls PhoneMode = "chiamata"   // the citizen calls the office's number
+)
+
+// Resource is a node of the tree: a group (not bookable) or a bookable
+// resource with its schedule.
+type Resource struct {
+	ID          int64        `json:"id"`
+	ParentID    int64        `json:"parent_id,omitempty"` // 0 for a root
+	Name        string       `json:"name"`
+	Bookable    bool         `json:"bookable"`
+	Hidden      bool         `json:"hidden,omitempty"`
+	Position    int          `json:"position"`
+	Description string       `json:"description"`
+	Office      string       `json:"office"` // service named on the receipt: "SERVIZIO DEMOGRAFICI"
+	Address     string       `json:"address"`
+	Latitude    *float64     `json:"latitude"`
+	Longitude   *float64     `json:"longitude"`
+	Phone       string       `json:"phone"`
+	Email       string       `json:"email"`
+	Kind        Kind         `json:"kind"`
+	PhoneMode   PhoneMode    `json:"phone_mode,omitempty"`
+	PhoneNumber string       `json:"phone_number,omitempty"` // number the citizen calls (CitizenCalls)
+	Documents   string       `json:"documents"`              // "DOCUMENTI DA PRESENTARE"
+	ExtraFields []ExtraField `json:"extra_fields"`
+	Schedule    Schedule     `json:"schedule"`
+}
+
+// ExtraField is a confirmation field defined by a resource.
+type ExtraField struct {
+	Name     string   `json:"name"`  // key in Booking.Extra
+	Label    string   `json:"label"` // Italian label
+	Type     string   `json:"type"`  // "text", "choice" or "checkbox"
+	Required bool     `json:"required"`
+	Options  []string `json:"options,omitempty"` // for "choice"
+}
+
+// Schedule is the set of rules that generate a resource's slots.
+type Schedule struct {
+	SlotMinutes int            `json:"slot_minutes"`
+	Capacity    int            `json:"capacity"`  // seats per slot
+	MaxSlots    int            `json:"max_slots"` // consecutive slots per booking
+	Hours       []OpeningRange `json:"hours"`     // weekly opening ranges, several a day
+	// Booking window: a slot is bookable from the later of
+	// DaysAhead days before its date (at 00:00) and, when OpenDay is set, day
+	// OpenDay of the previous month at OpenTime; and until MinNoticeMinutes
+	// before it starts.
+	DaysAhead        int   `json:"days_ahead"` // 0: no limit
+	OpenDay          int   `json:"open_day"`   // 0: no monthly opening
+	OpenTime         Clock `json:"open_time"`
+	MinNoticeMinutes int   `json:"min_notice_minutes"`
+	HoldMinutes      int   `json:"hold_minutes"` // 0: DefaultHoldMinutes
+}
+
+// DefaultHoldMinutes is how long a hold lasts unless the resource says otherwise.
+const DefaultHoldMinutes = 10
+
+// OpeningRange is an opening range on one day of the week, [Start, End).
+type OpeningRange struct {
+	Weekday time.Weekday `json:"weekday"` // 0 Sunday … 6 Saturday
+	Start   Clock        `json:"start"`
+	End     Clock        `json:"end"`
+}
+
+// Closure closes a resource (or, with ResourceID 0, the whole Comune) on the
+// days From to To inclusive.
+type Closure struct {
+	ID         int64  `json:"id"`
+	ResourceID int64  `json:"resource_id,omitempty"`
+	From       Date   `json:"from"`
+	To         Date   `json:"to"`
+	Reason     string `json:"reason"`
+}
+
+// Covers reports whether c closes day d for resource id.
+func (c Closure) Covers(id int64, d Date) bool {
+	return (c.ResourceID == 0 || c.ResourceID == id) && !d.Before(c.From) && !c.To.Before(d)
+}
+
+// Opening is a one-off extra opening of a resource on a date, [Start, End).
+type Opening struct {
+	ID         int64  `json:"id"`
+	ResourceID int64  `json:"resource_id"`
+	Date       Date   `json:"date"`
+	Start      Clock  `json:"start"`
+	End        Clock  `json:"end"`
+	Reason     string `json:"reason"`
+}
+
+// Validate checks a resource's fields and schedule.
+func (r Resource) Validate() error {
+	var fs []FieldError
+	if strings.TrimSpace(r.Name) == "" {
+		fs = append(fs, FieldError{"name", "Indichi il nome della risorsa."})
+	}
+	if r.Kind != InPerson && r.Kind != ByPhone {
+		fs = append(fs, FieldError{"kind", "Il tipo deve essere «presenza» o «telefonico»."})
+	}
+	if (r.Latitude == nil) != (r.Longitude == nil) {
+		fs = append(fs, FieldError{"latitude", "Indichi sia la latitudine sia la longitudine, o nessuna delle due."})
+	}
+	if r.Latitude != nil && (*r.Latitude < -90 || *r.Latitude > 90) {
+		fs = append(fs, FieldError{"latitude", "La latitudine deve essere tra -90 e 90."})
+	}
+	if r.Longitude != nil && (*r.Longitude < -180 || *r.Longitude > 180) {
+		fs = append(fs, FieldError{"longitude", "La longitudine deve essere tra -180 e 180."})
+	}
+	for _, f := range r.ExtraFields {
+		if f.Name == "" || f.Label == "" {
+			fs = append(fs, FieldError{"extra_fields", "Ogni campo aggiuntivo ha un nome e un'etichetta."})
+		}
+		if f.Type != "text" && f.Type != "choice" && f.Type != "checkbox" {
+			fs = append(fs, FieldError{"extra_fields", "Il tipo di un campo aggiuntivo è «text», «choice» o «checkbox»."})
+		}
+	}
+	if r.Bookable {
+		fs = append(fs, r.Schedule.validate()...)
+	}
+	if len(fs) > 0 {
+		return Invalid(fs...)
+	}
+	return nil
+}
+
+func (s Schedule) validate() []FieldError {
+	var fs []FieldError
+	if s.SlotMinutes < 5 || s.SlotMinutes > 24*60 {
+		fs = append(fs, FieldError{"slot_minutes", "La durata dello slot deve essere tra 5 minuti e 24 ore."})
+	}
+	if s.Capacity < 1 || s.Capacity > 1000 {
+		fs = append(fs, FieldError{"capacity", "La capienza deve essere tra 1 e 1000 posti."})
+	}
+	if s.MaxSlots < 1 || s.MaxSlots > 48 {
+		fs = append(fs, FieldError{"max_slots", "Il numero massimo di slot consecutivi deve essere tra 1 e 48."})
+	}
+	for _, h := range s.Hours {
+		if h.Weekday < time.Sunday || h.Weekday > time.Saturday || h.Start < 0 || h.End > 24*60 || h.Start >= h.End {
+			fs = append(fs, FieldError{"hours", "Ogni fascia oraria ha un giorno della settimana e un orario di inizio precedente a quello di fine."})
+			break
+		}
+	}
+	if s.DaysAhead < 0 || s.OpenDay < 0 || s.OpenDay > 28 || s.MinNoticeMinutes < 0 || s.HoldMinutes < 0 || s.HoldMinutes > 60 {
+		fs = append(fs, FieldError{"schedule", "La finestra di prenotazione non è valida: giorni di anticipo e preavviso non negativi, giorno di apertura tra 1 e 28, durata della riserva fino a 60 minuti."})
+	}
+	return fs
+}
+
+// HoldDuration is how long a hold on this schedule lasts.
+func (s Schedule) HoldDuration() time.Duration {
+	if s.HoldMinutes <= 0 {
+		return DefaultHoldMinutes * time.Minute
+	}
+	return time.Duration(s.HoldMinutes) * time.Minute
+}
+
+// Node is a resource with its children, for the tree.
+type Node struct {
+	Resource
+	Children []*Node
+}
+
+// Tree arranges resources into a tree ordered by position then name,
+// leaving out hidden nodes and their descendants when visibleOnly is set.
+func Tree(rs []Resource, visibleOnly bool) []*Node {
+	nodes := make(map[int64]*Node, len(rs))
+	for _, r := range rs {
+		nodes[r.ID] = &Node{Resource: r}
+	}
+	var roots []*Node
+	for _, r := range rs {
+		n := nodes[r.ID]
+		if visibleOnly && r.Hidden {
+			continue // its descendants hang from it and vanish with it
+		}
+		if p, ok := nodes[r.ParentID]; ok && r.ParentID != 0 {
+			p.Children = append(p.Children, n)
+		} else {
+			roots = append(roots, n)
+		}
+	}
+	sortNodes(roots)
+	return roots
+}
+
+func sortNodes(ns []*Node) {
+	slices.SortStableFunc(ns, func(a, b *Node) int {
+		if c := cmp.Compare(a.Position, b.Position); c != 0 {
+			return c
+		}
+		return cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+	})
+	for _, n := range ns {
+		sortNodes(n.Children)
+	}
+}

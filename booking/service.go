@@ -1,0 +1,474 @@
+package booking
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// Options configure a Service.
+type Options struct {
+	// Now is the application clock for the booking rules (past, window,
+	// notice). Expiry of holds is judged by the store's database clock.
+	Now func() time.Time
+	// HoldDuration, when set, overrides every resource's hold duration.
+	HoldDuration time.Duration
+	// CheckPerson validates the codice fiscale and the places of an anagrafica.
+	CheckPerson PersonChecker
+	// ConfigTTL is how long the configuration (settings, tree, closures) is
+	// cached before being read again; other instances' changes show within it.
+	// Default one second.
+	ConfigTTL time.Duration
+}
+
+// Service holds the booking operations shared by the API and the pages.
+type Service struct {
+	store Store
+	opt   Options
+
+	mu     sync.Mutex
+	config *config
+}
+
+// config is a snapshot of the Comune's configuration.
+type config struct {
+	loaded    time.Time
+	settings  Settings
+	resources map[int64]Resource
+	list      []Resource
+	calendar  Calendar
+}
+
+// PerPage is the page size of a person's bookings.
+const PerPage = 10
+
+// NewService returns a Service over store.
+func NewService(store Store, opt Options) *Service {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.ConfigTTL == 0 {
+		opt.ConfigTTL = time.Second
+	}
+	return &Service{store: store, opt: opt}
+}
+
+// Now returns the service clock.
+func (s *Service) Now() time.Time { return s.opt.Now() }
+
+// Store returns the underlying store.
+func (s *Service) Store() Store { return s.store }
+
+func (s *Service) snapshot(ctx context.Context) (*config, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.config != nil && time.Since(s.config.loaded) < s.opt.ConfigTTL {
+		return s.config, nil
+	}
+	settings, err := s.store.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	list, err := s.store.Resources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	today := DateOf(s.opt.Now(), Rome)
+	from, to := today.AddDays(-400), today.AddDays(800)
+	closures, err := s.store.Closures(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	openings, err := s.store.Openings(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	c := &config{loaded: time.Now(), settings: settings, list: list, resources: make(map[int64]Resource, len(list)),
+		calendar: Calendar{Settings: settings, Closures: closures, Openings: openings}}
+	for _, r := range list {
+		c.resources[r.ID] = r
+	}
+	s.config = c
+	return c, nil
+}
+
+// Invalidate drops the cached configuration, after a change.
+func (s *Service) Invalidate() {
+	s.mu.Lock()
+	s.config = nil
+	s.mu.Unlock()
+}
+
+// Settings returns the Comune's settings.
+func (s *Service) Settings(ctx context.Context) (Settings, error) {
+	c, err := s.snapshot(ctx)
+	if err != nil {
+		return Settings{}, err
+	}
+	return c.settings, nil
+}
+
+// Tree returns the visible resource tree.
+func (s *Service) Tree(ctx context.Context) ([]*Node, error) {
+	c, err := s.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return Tree(c.list, true), nil
+}
+
+// Resource returns a visible resource (hidden ones, and those under a hidden
+// group, are not found).
+func (s *Service) Resource(ctx context.Context, id int64) (Resource, error) {
+	c, err := s.snapshot(ctx)
+	if err != nil {
+		return Resource{}, err
+	}
+	r, ok := c.resources[id]
+	for p := r; ok; p, ok = c.resources[p.ParentID] {
+		if p.Hidden {
+			ok = false
+			break
+		}
+		if p.ParentID == 0 {
+			break
+		}
+	}
+	if !ok {
+		return Resource{}, Errorf(ENotFound, "La risorsa richiesta non esiste.")
+	}
+	return r, nil
+}
+
+// Calendar returns the holidays, closures and openings in force.
+func (s *Service) Calendar(ctx context.Context) (Calendar, error) {
+	c, err := s.snapshot(ctx)
+	if err != nil {
+		return Calendar{}, err
+	}
+	return c.calendar, nil
+}
+
+// MaxDays is the most days one availability request may ask for.
+const MaxDays = 31
+
+// Availability returns days days of a bookable resource from from, as
+// viewer sees them.
+func (s *Service) Availability(ctx context.Context, resourceID int64, from Date, days int, viewer string) ([]Day, error) {
+	if days < 1 || days > MaxDays {
+		return nil, Invalid(FieldError{"days", "Il numero di giorni deve essere tra 1 e 31."})
+	}
+	r, err := s.bookable(ctx, resourceID, "id")
+	if err != nil {
+		return nil, err
+	}
+	cal, err := s.Calendar(ctx)
+	if err != nil {
+		return nil, err
+	}
+	start, _ := from.At(0, Rome)
+	end, _ := from.AddDays(days).At(0, Rome)
+	occ, err := s.store.Occupancy(ctx, r.ID, start, end, viewer)
+	if err != nil {
+		return nil, err
+	}
+	return Availability(r, cal, from, days, s.opt.Now(), occ), nil
+}
+
+func (s *Service) bookable(ctx context.Context, id int64, field string) (Resource, error) {
+	r, err := s.Resource(ctx, id)
+	if err != nil {
+		if ErrorCode(err) == ENotFound {
+			return r, &Error{Code: ENotFound, Message: "La risorsa richiesta non esiste.", Fields: []FieldError{{field, "La risorsa indicata non esiste."}}}
+		}
+		return r, err
+	}
+	if !r.Bookable {
+		return r, Invalid(FieldError{field, "La risorsa indicata è un gruppo: scelga una delle risorse che contiene."})
+	}
+	return r, nil
+}
+
+// HoldRequest asks to hold n consecutive slots from Start.
+type HoldRequest struct {
+	ResourceID int64
+	Start      time.Time
+	Slots      int
+	Owner      string
+}
+
+// Hold reserves the requested slots for the owner. EInvalid when they are not
+// slots of the resource or not bookable now; EConflict when a seat is gone.
+func (s *Service) Hold(ctx context.Context, req HoldRequest) (Hold, error) {
+	if req.Owner == "" {
+		return Hold{}, Errorf(EUnauthorized, "Per prenotare è necessario autenticarsi.")
+	}
+	r, err := s.bookable(ctx, req.ResourceID, "resource_id")
+	if err != nil {
+		return Hold{}, err
+	}
+	if req.Slots < 1 || req.Slots > r.Schedule.MaxSlots {
+		return Hold{}, Invalid(FieldError{"slots", pluralSlots(r.Schedule.MaxSlots)})
+	}
+	cal, err := s.Calendar(ctx)
+	if err != nil {
+		return Hold{}, err
+	}
+	slots, closedBy := SlotsOn(r, cal, DateOf(req.Start, Rome))
+	i := 0
+	for i < len(slots) && !slots[i].Start.Equal(req.Start) {
+		i++
+	}
+	if i == len(slots) {
+		return Hold{}, Invalid(FieldError{"start", "L'orario scelto non è l'inizio di uno slot di questa risorsa."})
+	}
+	if i+req.Slots > len(slots) {
+		return Hold{}, Invalid(FieldError{"slots", "Gli slot scelti devono essere consecutivi e nello stesso giorno."})
+	}
+	chosen := slots[i : i+req.Slots]
+	for k := 1; k < len(chosen); k++ {
+		if !chosen[k].Start.Equal(chosen[k-1].End) {
+			return Hold{}, Invalid(FieldError{"slots", "Gli slot scelti devono essere consecutivi e nello stesso giorno."})
+		}
+	}
+	now := s.opt.Now()
+	for _, sl := range chosen {
+		switch st, _ := StateAt(r, sl, closedBy != "", Occupancy{}, now); st {
+		case Closed:
+			return Hold{}, Invalid(FieldError{"start", "In quel giorno la risorsa è chiusa (" + closedBy + ")."})
+		case Past:
+			return Hold{}, Invalid(FieldError{"start", "Lo slot scelto è passato o troppo vicino: ne scelga uno successivo."})
+		case NotYetOpen:
+			return Hold{}, Invalid(FieldError{"start", "Lo slot scelto non è ancora prenotabile: apre il " + r.Schedule.OpensAt(sl.Start).In(Rome).Format("02/01/2006 alle 15:04") + "."})
+		}
+	}
+	h := Hold{ResourceID: r.ID, Owner: req.Owner, Start: chosen[0].Start, End: chosen[len(chosen)-1].End, Slots: chosen}
+	d := r.Schedule.HoldDuration()
+	if s.opt.HoldDuration > 0 {
+		d = s.opt.HoldDuration
+	}
+	if err := s.store.CreateHold(ctx, &h, r.Schedule.Capacity, d); err != nil {
+		return Hold{}, err
+	}
+	return h, nil
+}
+
+func pluralSlots(max int) string {
+	if max == 1 {
+		return "Per questa risorsa si può prenotare un solo slot alla volta."
+	}
+	return "Scelga da 1 a " + strconv.Itoa(max) + " slot consecutivi."
+}
+
+// Release frees owner's hold at once.
+func (s *Service) Release(ctx context.Context, holdID, owner string) error {
+	return s.store.ReleaseHold(ctx, holdID, owner)
+}
+
+// ConfirmRequest turns a hold into a booking.
+type ConfirmRequest struct {
+	HoldID         string
+	Presentante    string // subject of the caller
+	Fruitore       Person
+	Motivazione    string
+	Telefono       string
+	Nota           string
+	Extra          map[string]string
+	IdempotencyKey string
+	// LockedCF, when set, is the codice fiscale the fruitore must have
+	// (a certified identity, or the one given for conto terzi).
+	LockedCF string
+}
+
+// Limits on free text.
+const (
+	maxMotivazione = 500
+	maxNota        = 1000
+)
+
+// Confirm validates the request and turns the hold into a booking. The same
+// hold, or the same idempotency key, gives the same booking (created false).
+func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (Booking, bool, error) {
+	if req.Presentante == "" {
+		return Booking{}, false, Errorf(EUnauthorized, "Per prenotare è necessario autenticarsi.")
+	}
+	if req.HoldID == "" {
+		return Booking{}, false, Invalid(FieldError{"hold_id", "Indichi la prenotazione temporanea (hold_id) da confermare."})
+	}
+	if len(req.IdempotencyKey) > 200 {
+		return Booking{}, false, Invalid(FieldError{"Idempotency-Key", "La chiave di idempotenza può avere al massimo 200 caratteri."})
+	}
+	h, err := s.store.Hold(ctx, req.HoldID)
+	if err != nil || h.Owner != req.Presentante {
+		return Booking{}, false, &Error{Code: ENotFound, Message: "La prenotazione temporanea indicata non esiste.", Fields: []FieldError{{"hold_id", "La prenotazione temporanea indicata non esiste o non è sua."}}}
+	}
+	r, err := s.store.Resource(ctx, h.ResourceID)
+	if err != nil {
+		return Booking{}, false, err
+	}
+	p := req.Fruitore.Normalize()
+	var fs []FieldError
+	for _, f := range p.Check(DateOf(s.opt.Now(), Rome)) {
+		fs = append(fs, FieldError{"fruitore." + f.Field, f.Message})
+	}
+	if req.LockedCF != "" && p.CodiceFiscale != req.LockedCF {
+		fs = append(fs, FieldError{"fruitore.codice_fiscale", "Il codice fiscale del fruitore deve essere " + req.LockedCF + "."})
+	}
+	if len(fs) == 0 && s.opt.CheckPerson != nil {
+		for _, f := range s.opt.CheckPerson(p) {
+			fs = append(fs, FieldError{"fruitore." + f.Field, f.Message})
+		}
+	}
+	mot, tel, nota := strings.TrimSpace(req.Motivazione), strings.TrimSpace(req.Telefono), strings.TrimSpace(req.Nota)
+	switch {
+	case mot == "":
+		fs = append(fs, FieldError{"motivazione", "Il campo Motivazione dell'appuntamento è obbligatorio."})
+	case utf8.RuneCountInString(mot) > maxMotivazione:
+		fs = append(fs, FieldError{"motivazione", "La motivazione può avere al massimo 500 caratteri."})
+	}
+	switch {
+	case tel == "":
+		fs = append(fs, FieldError{"telefono", "Il campo Numero di Telefono è obbligatorio."})
+	case !phoneRE.MatchString(tel):
+		fs = append(fs, FieldError{"telefono", "Il numero di telefono non è valido: usi solo cifre, spazi e il prefisso internazionale facoltativo (es. 333 1234567)."})
+	}
+	if utf8.RuneCountInString(nota) > maxNota {
+		fs = append(fs, FieldError{"nota", "La nota può avere al massimo 1000 caratteri."})
+	}
+	extra, efs := checkExtra(r.ExtraFields, req.Extra)
+	fs = append(fs, efs...)
+	if len(fs) > 0 {
+		return Booking{}, false, Invalid(fs...)
+	}
+	b := Booking{HoldID: h.ID, ResourceID: r.ID, ResourceName: r.Name, Presentante: req.Presentante, Fruitore: p,
+		Motivazione: mot, Telefono: tel, Nota: nota, Extra: extra, IdempotencyKey: req.IdempotencyKey}
+	created, err := s.store.Confirm(ctx, &b)
+	return b, created, err
+}
+
+func checkExtra(defs []ExtraField, in map[string]string) (map[string]string, []FieldError) {
+	out := map[string]string{}
+	var fs []FieldError
+	known := map[string]bool{}
+	for _, f := range defs {
+		known[f.Name] = true
+		v := strings.TrimSpace(in[f.Name])
+		field := "extra." + f.Name
+		switch f.Type {
+		case "checkbox":
+			switch strings.ToLower(v) {
+			case "", "false", "0", "off", "no":
+				v = ""
+			default:
+				v = "sì"
+			}
+		case "choice":
+			if v != "" && !slices.Contains(f.Options, v) {
+				fs = append(fs, FieldError{field, "Per «" + f.Label + "» scelga una delle opzioni: " + strings.Join(f.Options, ", ") + "."})
+				continue
+			}
+		default:
+			if utf8.RuneCountInString(v) > maxMotivazione {
+				fs = append(fs, FieldError{field, "Il campo «" + f.Label + "» può avere al massimo 500 caratteri."})
+				continue
+			}
+		}
+		if f.Required && v == "" {
+			fs = append(fs, FieldError{field, "Il campo «" + f.Label + "» è obbligatorio."})
+			continue
+		}
+		if v != "" {
+			out[f.Name] = v
+		}
+	}
+	for k := range in {
+		if !known[k] {
+			fs = append(fs, FieldError{"extra." + k, "Questa risorsa non prevede il campo «" + k + "»."})
+		}
+	}
+	return out, fs
+}
+
+// Bookings returns page (from 1) of subject's bookings and their total.
+func (s *Service) Bookings(ctx context.Context, subject string, page int) ([]Booking, int, error) {
+	if subject == "" {
+		return nil, 0, Errorf(EUnauthorized, "Per vedere le prenotazioni è necessario autenticarsi.")
+	}
+	if page < 1 {
+		return nil, 0, Invalid(FieldError{"page", "La pagina deve essere un numero da 1 in su."})
+	}
+	return s.store.Bookings(ctx, subject, PerPage, (page-1)*PerPage)
+}
+
+// Booking returns a booking that subject may see; ENotFound otherwise.
+func (s *Service) Booking(ctx context.Context, id, subject string) (Booking, error) {
+	b, err := s.store.Booking(ctx, id)
+	if err != nil {
+		return Booking{}, err
+	}
+	if !b.Visible(subject) {
+		return Booking{}, Errorf(ENotFound, "La prenotazione richiesta non esiste.")
+	}
+	return b, nil
+}
+
+// Cancel cancels subject's booking; EConflict when it has already started.
+func (s *Service) Cancel(ctx context.Context, id, subject string) (Booking, error) {
+	b, err := s.Booking(ctx, id, subject)
+	if err != nil {
+		return Booking{}, err
+	}
+	if b.Status == Cancelled {
+		return b, nil
+	}
+	return s.store.Cancel(ctx, id, "")
+}
+
+// SaveSettings validates and stores the Comune's settings.
+func (s *Service) SaveSettings(ctx context.Context, st Settings) error {
+	if strings.TrimSpace(st.Name) == "" {
+		return Invalid(FieldError{"name", "Indichi il nome del Comune."})
+	}
+	defer s.Invalidate()
+	return s.store.SaveSettings(ctx, st)
+}
+
+// CreateResource validates and stores a new node.
+func (s *Service) CreateResource(ctx context.Context, r *Resource) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	defer s.Invalidate()
+	return s.store.CreateResource(ctx, r)
+}
+
+// UpdateResource validates and replaces a node.
+func (s *Service) UpdateResource(ctx context.Context, r Resource) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	defer s.Invalidate()
+	return s.store.UpdateResource(ctx, r)
+}
+
+// AddClosure stores a closure.
+func (s *Service) AddClosure(ctx context.Context, c *Closure) error {
+	if c.To.Before(c.From) {
+		return Invalid(FieldError{"to", "La data di fine chiusura non può precedere quella di inizio."})
+	}
+	defer s.Invalidate()
+	return s.store.AddClosure(ctx, c)
+}
+
+// AddOpening stores a one-off extra opening.
+func (s *Service) AddOpening(ctx context.Context, o *Opening) error {
+	if o.Start >= o.End {
+		return Invalid(FieldError{"end", "L'orario di fine deve seguire quello di inizio."})
+	}
+	defer s.Invalidate()
+	return s.store.AddOpening(ctx, o)
+}

@@ -1,0 +1,66 @@
+package booking
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps the Comune's configuration, holds and bookings. Implementations
+// enforce the seat invariant in the database (see docs/design.md) and judge
+// expiry by the database clock.
+type Store interface {
+	// Settings returns the Comune's settings.
+	Settings(ctx context.Context) (Settings, error)
+	// SaveSettings replaces the Comune's settings.
+	SaveSettings(ctx context.Context, s Settings) error
+
+	// Resources returns every node of the tree, hidden ones included.
+	Resources(ctx context.Context) ([]Resource, error)
+	// Resource returns one node, or ENotFound.
+	Resource(ctx context.Context, id int64) (Resource, error)
+	// CreateResource stores a new node and sets its ID.
+	CreateResource(ctx context.Context, r *Resource) error
+	// UpdateResource replaces a node, or ENotFound.
+	UpdateResource(ctx context.Context, r Resource) error
+
+	// Closures returns the closures touching [from, to].
+	Closures(ctx context.Context, from, to Date) ([]Closure, error)
+	// AddClosure stores a closure and sets its ID.
+	AddClosure(ctx context.Context, c *Closure) error
+	// Openings returns the one-off openings in [from, to].
+	Openings(ctx context.Context, from, to Date) ([]Opening, error)
+	// AddOpening stores a one-off opening and sets its ID.
+	AddOpening(ctx context.Context, o *Opening) error
+
+	// Occupancy returns, for each slot start (unix ms) of the resource in
+	// [from, to) with live claims, the seats taken and whether viewer holds one.
+	Occupancy(ctx context.Context, resourceID int64, from, to time.Time, viewer string) (map[int64]Occupancy, error)
+
+	// CreateHold claims one seat of each of h.Slots for h.Owner, all or
+	// nothing, for d from the database clock, and sets h.ID and h.ExpiresAt.
+	// It returns EConflict when a slot has no free seat among capacity.
+	CreateHold(ctx context.Context, h *Hold, capacity int, d time.Duration) error
+	// Hold returns a hold, live or not, or ENotFound.
+	Hold(ctx context.Context, id string) (Hold, error)
+	// ReleaseHold frees the seats of owner's unconfirmed hold at once; ENotFound
+	// when there is no such hold of owner's.
+	ReleaseHold(ctx context.Context, id, owner string) error
+
+	// Confirm turns b.HoldID, a live hold of b.Presentante's, into the booking b
+	// (setting ID, Code, times, Status, CreatedAt). A booking already made with
+	// the same hold or the same (presentante, idempotency key) is returned with
+	// created false. ENotFound for no such hold of the presentante's; EGone when
+	// the hold expired.
+	Confirm(ctx context.Context, b *Booking) (created bool, err error)
+	// Booking returns a booking by ID, or ENotFound.
+	Booking(ctx context.Context, id string) (Booking, error)
+	// BookingByCode returns a booking by code, or ENotFound.
+	BookingByCode(ctx context.Context, code string) (Booking, error)
+	// Bookings returns the confirmed bookings where subject is presentante or
+	// fruitore, newest appointment first, and their total.
+	Bookings(ctx context.Context, subject string, limit, offset int) ([]Booking, int, error)
+	// Cancel cancels a confirmed booking that has not started yet (by the
+	// database clock) and frees its seats. EConflict when it has started or is
+	// already cancelled; ENotFound when there is none.
+	Cancel(ctx context.Context, id, reason string) (Booking, error)
+}

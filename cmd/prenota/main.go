@@ -1,0 +1,163 @@
+// Command prenota runs the Prenota booking service.
+//
+//	prenota serve     serve HTTP (applies migrations first)
+//	prenota migrate   apply the database migrations and exit
+//	prenota demo      load the demo Comune into an empty database and exit
+//
+// Every flag has a PRENOTA_* environment variable (see SPEC §14); flags win.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/prenota/prenota/app"
+	"github.com/prenota/prenota/demo"
+	"github.com/prenota/prenota/sqlstore"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "prenota:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: prenota <command> [flags]
+
+commands:
+  serve     serve HTTP (applies migrations first)
+  migrate   apply the database migrations and exit
+  demo      load the demo Comune into an empty database and exit
+
+flags (each also read from the PRENOTA_* variable in brackets):
+`
+
+func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, usage)
+		newFlags(getenv, stderr).fs.PrintDefaults()
+		return nil
+	}
+	cmd := args[0]
+	f := newFlags(getenv, stderr)
+	if err := f.fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if err := f.err; err != nil {
+		return err
+	}
+	cfg := f.cfg
+	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: f.level}))
+	switch cmd {
+	case "serve":
+		a, err := app.New(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		return a.Run(ctx)
+	case "migrate":
+		s, err := sqlstore.Open(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return err
+		}
+		return s.Close()
+	case "demo":
+		cfg.Demo = true
+		a, err := app.New(ctx, cfg) // loads the demo Comune into an empty database
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		fmt.Fprintln(stderr, "demo Comune loaded:", demo.Settings.Name)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q (try: prenota help)", cmd)
+}
+
+type flags struct {
+	fs    *flag.FlagSet
+	cfg   app.Config
+	level slog.Level
+	err   error
+}
+
+func newFlags(getenv func(string) string, out io.Writer) *flags {
+	f := &flags{fs: flag.NewFlagSet("prenota", flag.ContinueOnError)}
+	f.fs.SetOutput(out)
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	boolEnv := func(name string, def bool) bool {
+		v := strings.ToLower(getenv(name))
+		switch v {
+		case "":
+			return def
+		case "1", "true", "on", "yes":
+			return true
+		case "0", "false", "off", "no":
+			return false
+		}
+		f.err = errors.Join(f.err, fmt.Errorf("%s: want 1/0 or on/off, got %q", name, v))
+		return def
+	}
+	holdDefault := 0
+	if v := getenv("PRENOTA_HOLD_SECONDS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			f.err = errors.Join(f.err, fmt.Errorf("PRENOTA_HOLD_SECONDS: want a number of seconds, got %q", v))
+		}
+		holdDefault = n
+	}
+	c := &f.cfg
+	f.fs.StringVar(&c.Addr, "addr", env("PRENOTA_ADDR", ":8080"), "listen address [PRENOTA_ADDR]")
+	f.fs.StringVar(&c.DatabaseURL, "database-url", env("PRENOTA_DATABASE_URL", "sqlite:./data/prenota.db"), "sqlite:PATH or postgres://… [PRENOTA_DATABASE_URL]")
+	f.fs.StringVar(&c.BaseURL, "base-url", env("PRENOTA_BASE_URL", "http://localhost:8080"), "public URL, for links in emails and SAML [PRENOTA_BASE_URL]")
+	f.fs.BoolVar(&c.Demo, "demo", boolEnv("PRENOTA_DEMO", false), "demo mode: demo identity provider, demo mailbox, demo Comune [PRENOTA_DEMO]")
+	f.fs.StringVar(&c.SMTPURL, "smtp-url", env("PRENOTA_SMTP_URL", ""), "smtp://user:pass@host:port or smtps://…; empty: the local mailbox [PRENOTA_SMTP_URL]")
+	f.fs.IntVar(&c.HoldSeconds, "hold-seconds", holdDefault, "overrides every resource's hold duration [PRENOTA_HOLD_SECONDS]")
+	c.RateLimit = true
+	f.fs.Func("rate-limit", "on/off: per-IP and per-identity limits on login and holds (default on) [PRENOTA_RATE_LIMIT]", f.setRateLimit)
+	if v := getenv("PRENOTA_RATE_LIMIT"); v != "" {
+		if err := f.setRateLimit(v); err != nil {
+			f.err = errors.Join(f.err, fmt.Errorf("PRENOTA_RATE_LIMIT: %w", err))
+		}
+	}
+	f.fs.TextVar(&f.level, "log-level", levelOf(env("PRENOTA_LOG_LEVEL", "info")), "debug, info, warn or error [PRENOTA_LOG_LEVEL]")
+	return f
+}
+
+func (f *flags) setRateLimit(v string) error {
+	switch strings.ToLower(v) {
+	case "on", "1", "true":
+		f.cfg.RateLimit = true
+	case "off", "0", "false":
+		f.cfg.RateLimit = false
+	default:
+		return fmt.Errorf("want on or off, got %q", v)
+	}
+	return nil
+}
+
+func levelOf(s string) *slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		l = slog.LevelInfo
+	}
+	return &l
+}

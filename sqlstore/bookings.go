@@ -1,0 +1,248 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"maragu.dev/goqite"
+
+	"github.com/prenota/prenota/booking"
+)
+
+// Event is an outbox message: something happened to a booking.
+type Event struct {
+	Kind      string `json:"kind"` // EventConfirmed or EventCancelled
+	BookingID string `json:"booking_id"`
+}
+
+// The kinds of Event.
+const (
+	EventConfirmed = "booking_confirmed"
+	EventCancelled = "booking_cancelled"
+)
+
+func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, e Event) error {
+	b, _ := json.Marshal(e)
+	return wrap(s.outbox.SendTx(ctx, tx, goqite.Message{Body: b}))
+}
+
+const bookingColumns = `id, code, resource_id, resource_name, starts_at, ends_at, slots, presentante, fruitore, motivazione,
+	telefono, nota, extra, status, created_at, cancelled_at, cancel_reason, hold_id, COALESCE(idempotency_key, '')`
+
+func scanBooking(sc interface{ Scan(...any) error }) (booking.Booking, error) {
+	var b booking.Booking
+	var start, end, created int64
+	var cancelled sql.NullInt64
+	var fruitore, extra string
+	err := sc.Scan(&b.ID, &b.Code, &b.ResourceID, &b.ResourceName, &start, &end, &b.Slots, &b.Presentante, &fruitore, &b.Motivazione,
+		&b.Telefono, &b.Nota, &extra, &b.Status, &created, &cancelled, &b.CancelReason, &b.HoldID, &b.IdempotencyKey)
+	if err != nil {
+		return b, err
+	}
+	if err := json.Unmarshal([]byte(fruitore), &b.Fruitore); err != nil {
+		return b, err
+	}
+	if err := json.Unmarshal([]byte(extra), &b.Extra); err != nil {
+		return b, err
+	}
+	b.Start, b.End, b.CreatedAt = time.UnixMilli(start), time.UnixMilli(end), time.UnixMilli(created)
+	if cancelled.Valid {
+		b.CancelledAt = time.UnixMilli(cancelled.Int64)
+	}
+	return b, nil
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// Confirm turns a live hold into a booking, or returns the booking already
+// made from the same hold or with the same idempotency key.
+func (s *Store) Confirm(ctx context.Context, b *booking.Booking) (bool, error) {
+	created := false
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		created = false
+		if done, err := s.existing(ctx, tx, b); done || err != nil {
+			return err
+		}
+		var slots int
+		var start, end int64
+		var slotsJSON string
+		err := tx.QueryRowContext(ctx, s.q("SELECT starts_at, ends_at, slots FROM holds WHERE id = ? AND owner = ?"), b.HoldID, b.Presentante).
+			Scan(&start, &end, &slotsJSON)
+		if err == sql.ErrNoRows {
+			return booking.Errorf(booking.ENotFound, "La prenotazione temporanea indicata non esiste.")
+		}
+		if err != nil {
+			return wrap(err)
+		}
+		var ss [][2]int64
+		if err := json.Unmarshal([]byte(slotsJSON), &ss); err != nil {
+			return wrap(err)
+		}
+		slots = len(ss)
+		now, err := s.now(ctx, tx)
+		if err != nil {
+			return wrap(err)
+		}
+		id := booking.NewID()
+		// Owner and expiry are checked by the statement that converts the claims.
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE claims SET booking_id = ?, expires_at = NULL
+			WHERE hold_id = ? AND booking_id IS NULL AND expires_at > ?`), id, b.HoldID, now)
+		if err != nil {
+			return wrap(err)
+		}
+		if n, _ := res.RowsAffected(); int(n) != slots {
+			// A concurrent confirm of the same hold may have just won: answer its booking.
+			if done, err := s.existing(ctx, tx, b); done || err != nil {
+				return err
+			}
+			return booking.Errorf(booking.EGone, "Il tempo per completare la prenotazione è scaduto e gli slot sono stati rilasciati. Scelga di nuovo l'orario.")
+		}
+		fruitore, _ := json.Marshal(b.Fruitore)
+		if b.Extra == nil {
+			b.Extra = map[string]string{}
+		}
+		extra, _ := json.Marshal(b.Extra)
+		for attempt := 0; ; attempt++ {
+			code := booking.NewCode()
+			var got string
+			err := tx.QueryRowContext(ctx, s.q(`INSERT INTO bookings (id, code, resource_id, resource_name, starts_at, ends_at, slots, presentante,
+				fruitore_cf, fruitore, motivazione, telefono, nota, extra, status, created_at, hold_id, idempotency_key)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`),
+				id, code, b.ResourceID, b.ResourceName, start, end, slots, b.Presentante, b.Fruitore.CodiceFiscale, string(fruitore),
+				b.Motivazione, b.Telefono, b.Nota, string(extra), booking.Confirmed, now, b.HoldID, nullString(b.IdempotencyKey)).Scan(&got)
+			if err == nil {
+				b.ID, b.Code, b.Start, b.End, b.Slots, b.Status, b.CreatedAt = id, code, time.UnixMilli(start), time.UnixMilli(end), slots, booking.Confirmed, time.UnixMilli(now)
+				break
+			}
+			if err != sql.ErrNoRows {
+				return wrap(err)
+			}
+			// A unique key is taken: the same request committed meanwhile, or
+			// (very rarely) the random code exists already.
+			if done, err := s.existing(ctx, tx, b); done || err != nil {
+				return err
+			}
+			if attempt == 5 {
+				return booking.Internal(errCodeSpace)
+			}
+		}
+		created = true
+		return s.enqueue(ctx, tx, Event{EventConfirmed, id})
+	})
+	return created, err
+}
+
+var errCodeSpace = errors.New("no free booking code after 6 attempts")
+
+// existing looks for the booking already made from b's hold or with b's
+// idempotency key, and loads it into b.
+func (s *Store) existing(ctx context.Context, tx *sql.Tx, b *booking.Booking) (bool, error) {
+	found, err := scanBooking(tx.QueryRowContext(ctx, s.q("SELECT "+bookingColumns+` FROM bookings
+		WHERE presentante = ? AND (hold_id = ? OR idempotency_key = ?) ORDER BY created_at LIMIT 1`), b.Presentante, b.HoldID, nullString(b.IdempotencyKey)))
+	if err == sql.ErrNoRows {
+		return false, nil
+	}
+	if err != nil {
+		return false, wrap(err)
+	}
+	if b.IdempotencyKey != "" && found.IdempotencyKey == b.IdempotencyKey && found.HoldID != b.HoldID {
+		return false, &booking.Error{Code: booking.EConflict, Message: "La chiave di idempotenza è già stata usata per un'altra prenotazione.",
+			Fields: []booking.FieldError{{Field: "Idempotency-Key", Message: "Questa chiave è già stata usata per un'altra prenotazione: ne usi una nuova per ogni prenotazione."}}}
+	}
+	*b = found
+	return true, nil
+}
+
+// Booking returns a booking by ID.
+func (s *Store) Booking(ctx context.Context, id string) (booking.Booking, error) {
+	b, err := scanBooking(s.r.QueryRowContext(ctx, s.q("SELECT "+bookingColumns+" FROM bookings WHERE id = ?"), id))
+	if err == sql.ErrNoRows {
+		return b, booking.Errorf(booking.ENotFound, "La prenotazione richiesta non esiste.")
+	}
+	return b, wrap(err)
+}
+
+// BookingByCode returns a booking by code.
+func (s *Store) BookingByCode(ctx context.Context, code string) (booking.Booking, error) {
+	b, err := scanBooking(s.r.QueryRowContext(ctx, s.q("SELECT "+bookingColumns+" FROM bookings WHERE code = ?"), code))
+	if err == sql.ErrNoRows {
+		return b, booking.Errorf(booking.ENotFound, "La prenotazione richiesta non esiste.")
+	}
+	return b, wrap(err)
+}
+
+// Bookings returns subject's confirmed bookings, newest appointment first.
+func (s *Store) Bookings(ctx context.Context, subject string, limit, offset int) ([]booking.Booking, int, error) {
+	rows, err := s.r.QueryContext(ctx, s.q("SELECT "+bookingColumns+`, COUNT(*) OVER () FROM bookings
+		WHERE (presentante = ? OR fruitore_cf = ?) AND status = ?
+		ORDER BY starts_at DESC, id LIMIT ? OFFSET ?`), subject, subject, booking.Confirmed, limit, offset)
+	if err != nil {
+		return nil, 0, wrap(err)
+	}
+	defer rows.Close()
+	var out []booking.Booking
+	total := 0
+	for rows.Next() {
+		b, err := scanBooking(scanFunc(func(dest ...any) error { return rows.Scan(append(dest, &total)...) }))
+		if err != nil {
+			return nil, 0, wrap(err)
+		}
+		out = append(out, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, wrap(err)
+	}
+	if len(out) == 0 && offset > 0 {
+		// Past the last page: the window function had no row to count on.
+		err := s.r.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM bookings WHERE (presentante = ? OR fruitore_cf = ?) AND status = ?"),
+			subject, subject, booking.Confirmed).Scan(&total)
+		return nil, total, wrap(err)
+	}
+	return out, total, nil
+}
+
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+// Cancel cancels a booking that has not started and frees its seats.
+func (s *Store) Cancel(ctx context.Context, id, reason string) (booking.Booking, error) {
+	var b booking.Booking
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		now, err := s.now(ctx, tx)
+		if err != nil {
+			return wrap(err)
+		}
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE bookings SET status = ?, cancelled_at = ?, cancel_reason = ?
+			WHERE id = ? AND status = ? AND starts_at > ?`), booking.Cancelled, now, reason, id, booking.Confirmed, now)
+		if err != nil {
+			return wrap(err)
+		}
+		b, err = scanBooking(tx.QueryRowContext(ctx, s.q("SELECT "+bookingColumns+" FROM bookings WHERE id = ?"), id))
+		if err == sql.ErrNoRows {
+			return booking.Errorf(booking.ENotFound, "La prenotazione richiesta non esiste.")
+		}
+		if err != nil {
+			return wrap(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			if b.Status == booking.Cancelled {
+				return booking.Errorf(booking.EConflict, "La prenotazione è già stata annullata.")
+			}
+			return booking.Errorf(booking.EConflict, "L'appuntamento è già iniziato o passato: non si può più disdire.")
+		}
+		if _, err := tx.ExecContext(ctx, s.q("DELETE FROM claims WHERE booking_id = ?"), id); err != nil {
+			return wrap(err)
+		}
+		return s.enqueue(ctx, tx, Event{EventCancelled, id})
+	})
+	return b, err
+}

@@ -1,0 +1,159 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"time"
+
+	"github.com/prenota/prenota/booking"
+)
+
+// Occupancy returns the live claims of a resource's slots in [from, to).
+func (s *Store) Occupancy(ctx context.Context, resourceID int64, from, to time.Time, viewer string) (map[int64]booking.Occupancy, error) {
+	now, err := s.now(ctx, s.r)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	rows, err := s.r.QueryContext(ctx, s.q(`
+		SELECT c.starts_at, COUNT(*),
+		       SUM(CASE WHEN c.booking_id IS NULL AND h.owner = ? THEN 1 ELSE 0 END)
+		FROM claims c LEFT JOIN holds h ON h.id = c.hold_id
+		WHERE c.resource_id = ? AND c.starts_at >= ? AND c.starts_at < ?
+		  AND (c.booking_id IS NOT NULL OR c.expires_at > ?)
+		GROUP BY c.starts_at`), viewer, resourceID, from.UnixMilli(), to.UnixMilli(), now)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	defer rows.Close()
+	occ := map[int64]booking.Occupancy{}
+	for rows.Next() {
+		var start int64
+		var taken, mine int
+		if err := rows.Scan(&start, &taken, &mine); err != nil {
+			return nil, wrap(err)
+		}
+		occ[start] = booking.Occupancy{Taken: taken, Mine: mine > 0}
+	}
+	return occ, wrap(rows.Err())
+}
+
+// CreateHold claims one seat of each slot of h, in ascending order, all or
+// nothing (see docs/design.md for why this cannot double-book).
+func (s *Store) CreateHold(ctx context.Context, h *booking.Hold, capacity int, d time.Duration) error {
+	slots := make([][2]int64, len(h.Slots))
+	for i, sl := range h.Slots {
+		slots[i] = [2]int64{sl.Start.UnixMilli(), sl.End.UnixMilli()}
+	}
+	slotsJSON, _ := json.Marshal(slots)
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		now, err := s.now(ctx, tx)
+		if err != nil {
+			return wrap(err)
+		}
+		id := booking.NewID()
+		expires := now + d.Milliseconds()
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO holds (id, resource_id, owner, starts_at, ends_at, slots, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), id, h.ResourceID, h.Owner, slots[0][0], slots[len(slots)-1][1], string(slotsJSON), now, expires); err != nil {
+			return wrap(err)
+		}
+		for _, sl := range slots {
+			ok, err := s.claimSeat(ctx, tx, h.ResourceID, sl[0], capacity, id, now, expires)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return booking.Errorf(booking.EConflict, "Lo slot scelto non è più disponibile: un altro utente lo ha appena prenotato. Ne scelga un altro.")
+			}
+		}
+		h.ID, h.ExpiresAt = id, time.UnixMilli(expires)
+		return nil
+	})
+}
+
+// claimSeat claims a free seat of one slot. The seats already taken are read
+// first only to skip them; the claim itself is the atomic upsert, which takes
+// a seat over only from an expired hold.
+func (s *Store) claimSeat(ctx context.Context, tx *sql.Tx, resourceID, start int64, capacity int, holdID string, now, expires int64) (bool, error) {
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT seat FROM claims WHERE resource_id = ? AND starts_at = ?
+		AND (booking_id IS NOT NULL OR expires_at > ?)`), resourceID, start, now)
+	if err != nil {
+		return false, wrap(err)
+	}
+	taken := map[int]bool{}
+	for rows.Next() {
+		var seat int
+		if err := rows.Scan(&seat); err != nil {
+			rows.Close()
+			return false, wrap(err)
+		}
+		taken[seat] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, wrap(err)
+	}
+	for seat := 0; seat < capacity; seat++ {
+		if taken[seat] {
+			continue
+		}
+		var got int
+		err := tx.QueryRowContext(ctx, s.q(`INSERT INTO claims (resource_id, starts_at, seat, hold_id, booking_id, expires_at)
+			VALUES (?, ?, ?, ?, NULL, ?)
+			ON CONFLICT (resource_id, starts_at, seat) DO UPDATE
+			SET hold_id = excluded.hold_id, booking_id = NULL, expires_at = excluded.expires_at
+			WHERE claims.booking_id IS NULL AND claims.expires_at <= ?
+			RETURNING seat`), resourceID, start, seat, holdID, expires, now).Scan(&got)
+		switch {
+		case err == sql.ErrNoRows:
+			continue // taken meanwhile by another transaction
+		case err != nil:
+			return false, wrap(err)
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+// Hold returns a hold by ID.
+func (s *Store) Hold(ctx context.Context, id string) (booking.Hold, error) {
+	var h booking.Hold
+	var start, end, expires int64
+	var slotsJSON string
+	err := s.r.QueryRowContext(ctx, s.q("SELECT id, resource_id, owner, starts_at, ends_at, slots, expires_at FROM holds WHERE id = ?"), id).
+		Scan(&h.ID, &h.ResourceID, &h.Owner, &start, &end, &slotsJSON, &expires)
+	if err == sql.ErrNoRows {
+		return h, booking.Errorf(booking.ENotFound, "La prenotazione temporanea indicata non esiste.")
+	}
+	if err != nil {
+		return h, wrap(err)
+	}
+	var slots [][2]int64
+	if err := json.Unmarshal([]byte(slotsJSON), &slots); err != nil {
+		return h, wrap(err)
+	}
+	for _, sl := range slots {
+		h.Slots = append(h.Slots, booking.Slot{Start: time.UnixMilli(sl[0]), End: time.UnixMilli(sl[1])})
+	}
+	h.Start, h.End, h.ExpiresAt = time.UnixMilli(start), time.UnixMilli(end), time.UnixMilli(expires)
+	return h, nil
+}
+
+// ReleaseHold frees the seats of owner's unconfirmed hold.
+func (s *Store) ReleaseHold(ctx context.Context, id, owner string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM holds WHERE id = ? AND owner = ?"), id, owner).Scan(&n); err != nil {
+			return wrap(err)
+		}
+		if n == 0 {
+			return booking.Errorf(booking.ENotFound, "La prenotazione temporanea indicata non esiste.")
+		}
+		if _, err := tx.ExecContext(ctx, s.q("DELETE FROM claims WHERE hold_id = ? AND booking_id IS NULL"), id); err != nil {
+			return wrap(err)
+		}
+		// The hold row stays while a booking refers to it; an unconfirmed one goes.
+		_, err := tx.ExecContext(ctx, s.q("DELETE FROM holds WHERE id = ? AND NOT EXISTS (SELECT 1 FROM bookings WHERE hold_id = ?)"), id, id)
+		return wrap(err)
+	})
+}

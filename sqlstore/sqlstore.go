@@ -1,0 +1,267 @@
+// Package sqlstore implements booking.Store, the session store and the
+// outbox queue on SQLite (modernc.org/sqlite, the default) and PostgreSQL
+// (pgx), with the same SQL and the same behaviour on both.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/pressly/goose/v3"
+	"maragu.dev/goqite"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/prenota/prenota/booking"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Dialect names a database engine.
+type Dialect string
+
+// The supported engines.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Store is the database of Prenota.
+type Store struct {
+	dialect Dialect
+	w       *sql.DB // writes (for SQLite a single connection: one writer at a time)
+	r       *sql.DB // reads (for PostgreSQL the same pool as w)
+	clock   func() time.Time
+	outbox  *goqite.Queue
+}
+
+// Open connects to url ("sqlite:PATH" or "postgres://…"), applies the
+// migrations and returns the store.
+func Open(ctx context.Context, url string) (*Store, error) {
+	var s *Store
+	var err error
+	switch {
+	case strings.HasPrefix(url, "sqlite:"):
+		s, err = openSQLite(strings.TrimPrefix(url, "sqlite:"))
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		s, err = openPostgres(url)
+	default:
+		return nil, fmt.Errorf("database URL must start with sqlite: or postgres://, got %q", url)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	flavor := goqite.SQLFlavorSQLite
+	if s.dialect == Postgres {
+		flavor = goqite.SQLFlavorPostgreSQL
+	}
+	s.outbox = goqite.New(goqite.NewOpts{DB: s.w, Name: OutboxQueue, SQLFlavor: flavor, MaxReceive: 1 << 30, Timeout: time.Minute})
+	return s, nil
+}
+
+// OutboxQueue is the name of the goqite queue of outgoing messages.
+const OutboxQueue = "outbox"
+
+func openSQLite(path string) (*Store, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, err
+		}
+	}
+	// busy_timeout first, so that switching to WAL waits for other processes;
+	// WAL lets readers run while one writer writes; synchronous(NORMAL) is safe
+	// with WAL (a crash may lose the last commits, never corrupt) and spares an
+	// fsync per commit; foreign keys are off by default in SQLite.
+	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)"
+	// Writers take the write lock when they begin (BEGIN IMMEDIATE), so a
+	// transaction never fails half-way on a lock upgrade.
+	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	// One writer connection: SQLite allows one writer at a time anyway, and
+	// queueing in Go is cheaper than spinning on the busy timeout.
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxIdleTime(0)
+	r, err := sql.Open("sqlite", base+"&_pragma=query_only(ON)")
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	return &Store{dialect: SQLite, w: w, r: r}, nil
+}
+
+func openPostgres(url string) (*Store, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(32)
+	db.SetMaxIdleConns(32)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	return &Store{dialect: Postgres, w: db, r: db}, nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	dialect, dir := goose.DialectSQLite3, "migrations/sqlite"
+	if s.dialect == Postgres {
+		dialect, dir = goose.DialectPostgres, "migrations/postgres"
+	}
+	sub, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(dialect, s.w, sub)
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	err := s.w.Close()
+	if s.r != s.w {
+		err = errors.Join(err, s.r.Close())
+	}
+	return err
+}
+
+// Dialect returns the engine of the store.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// DB returns the pool used for writes (for the outbox worker and tests).
+func (s *Store) DB() *sql.DB { return s.w }
+
+// Outbox returns the queue of outgoing messages.
+func (s *Store) Outbox() *goqite.Queue { return s.outbox }
+
+// SetClock replaces the database clock (tests only): expiry is then judged
+// by clock instead of the database's own time.
+func (s *Store) SetClock(clock func() time.Time) { s.clock = clock }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
+
+// q rebinds the ? placeholders of query for the store's engine.
+func (s *Store) q(query string) string {
+	if s.dialect != Postgres {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, c := range query {
+		if c == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// now returns the database clock in unix milliseconds. In a PostgreSQL
+// transaction now() is the transaction's start, read once; SQLite runs in
+// this process, so its clock is this machine's.
+func (s *Store) now(ctx context.Context, q querier) (int64, error) {
+	if s.clock != nil {
+		return s.clock().UnixMilli(), nil
+	}
+	if s.dialect == SQLite {
+		return time.Now().UnixMilli(), nil
+	}
+	var ms int64
+	err := q.QueryRowContext(ctx, "SELECT (EXTRACT(EPOCH FROM now()) * 1000)::bigint").Scan(&ms)
+	return ms, err
+}
+
+// tx runs fn in a write transaction, committing if it returns nil. On
+// PostgreSQL a deadlock or serialization failure is retried.
+func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		err := s.tx1(ctx, fn)
+		if err != nil && attempt < 5 && retryable(err) {
+			continue
+		}
+		return err
+	}
+}
+
+func (s *Store) tx1(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap(err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return wrap(tx.Commit())
+}
+
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+// isUnique reports whether err is a unique-constraint violation.
+func isUnique(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23505"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// wrap turns a driver error into a domain error, keeping domain errors as
+// they are.
+func wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	var de *booking.Error
+	if errors.As(err, &de) {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return booking.Errorf(booking.ENotFound, "L'elemento richiesto non esiste.")
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return booking.Internal(err)
+}
