@@ -1,0 +1,109 @@
+// Package web renders the citizen pages: html/template pages inside the
+// Modello Comuni layout (Bootstrap Italia 2.x, htmx 2.x), and the embedded
+// static files under versioned, long-cached URLs.
+package web
+
+import (
+	"embed"
+	"html/template"
+	"io/fs"
+	"strings"
+)
+
+// templateFS holds the page templates. templates/layout.html defines "layout",
+// the page furniture of the Designers Italia "Modello Comuni" (header, main
+// navigation, breadcrumb, page title, footer); a page template fills its blocks
+// "title" (optional, the <title> before " - <Comune>") and "content".
+//
+//go:embed templates
+var templateFS embed.FS
+
+// Layout is what the base layout shows around every page. Page structs embed
+// it, so that the layout reads its fields directly:
+//
+//	type resourcePage struct {
+//		web.Layout
+//		Resource booking.Resource
+//	}
+//
+// The Comune's fields come from configuration and are the same on every page.
+type Layout struct {
+	ComuneName string // "Comune di Demo": brand title, <title>, footer
+	ComuneURL  string // the Comune's own website, linked from the slim header; "" hides the link
+	Address    string // footer contacts: postal address of the offices
+	Phone      string // footer contacts: switchboard
+	Email      string // footer contacts: general or PEC address
+	// AccessibilityURL is the Comune's accessibility declaration (usually on
+	// form.agid.gov.it); "" links /accessibilita.
+	AccessibilityURL string
+
+	User       string  // display name of the logged-in user; "" shows the login button
+	Nav        string  // active main navigation item: "prenota", "prenotazioni" or "conto-terzi"
+	Breadcrumb []Crumb // from the home page to the current page, which comes last
+	PageTitle  string  // the <h1> and the start of <title>
+	Flash      Flash   // one message shown above the content; zero shows nothing
+}
+
+// Crumb is one breadcrumb item. The last item is the current page and is not
+// linked.
+type Crumb struct {
+	Label string
+	URL   string
+}
+
+// Flash is a message for the user shown above the page content, such as
+// "Prenotazione annullata". Kind is a Bootstrap Italia alert colour:
+// "success", "info", "warning" or "danger" (the default).
+type Flash struct {
+	Kind string
+	Text string
+}
+
+// Funcs returns the template functions every page may use:
+//
+//	static "vendor/js/htmx.min.js"  → the versioned URL (StaticURL)
+//	icon "it-user"                  → the URL of a Bootstrap Italia sprite icon
+func Funcs() template.FuncMap {
+	return template.FuncMap{
+		"static": StaticURL,
+		"icon": func(id string) string {
+			return StaticURL("vendor/svg/sprites.svg") + "#" + id
+		},
+		// lastIndex is len-1, for the current page of a breadcrumb.
+		"lastIndex": func(items []Crumb) int { return len(items) - 1 },
+		// telHref keeps the digits and a leading + of a phone number.
+		"telHref": func(phone string) string {
+			return strings.Map(func(r rune) rune {
+				if r >= '0' && r <= '9' || r == '+' {
+					return r
+				}
+				return -1
+			}, phone)
+		},
+	}
+}
+
+// NewPage parses the base layout and the page templates of web/templates
+// that match patterns (e.g. "resource.html"), for a handler to execute as
+// t.ExecuteTemplate(w, "layout", page). Parse every page once at start: a
+// missing or broken template is an error then, not at request time.
+func NewPage(patterns ...string) (*template.Template, error) {
+	sub, err := fs.Sub(templateFS, "templates")
+	if err != nil {
+		return nil, err
+	}
+	return NewPageFS(sub, patterns...)
+}
+
+// NewPageFS is like NewPage with the page templates read from fsys; tests use
+// it to render pages of their own inside the real layout.
+func NewPageFS(fsys fs.FS, patterns ...string) (*template.Template, error) {
+	t, err := template.New("").Funcs(Funcs()).ParseFS(templateFS, "templates/layout.html")
+	if err != nil {
+		return nil, err
+	}
+	if len(patterns) == 0 {
+		return t, nil
+	}
+	return t.ParseFS(fsys, patterns...)
+}
