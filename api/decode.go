@@ -82,6 +82,9 @@ func decodeJSON(data []byte, dst any, prefix string) error {
 		if uerr != nil {
 			name = strings.TrimPrefix(err.Error(), "json: unknown field ")
 		}
+		if name == "" {
+			name = `""`
+		}
 		field := prefix + clip(name, 100)
 		return booking.Invalid(booking.FieldError{Field: field, Message: "Il campo " + field + " non è previsto: lo tolga o ne controlli il nome."})
 	}
