@@ -71,19 +71,18 @@ func (d Date) Weekday() time.Weekday {
 func (d Date) Before(e Date) bool { return d.String() < e.String() }
 
 // At returns the instant of the wall-clock time c on d in loc, and whether that
-// wall-clock time exists (it does not in the hour skipped by daylight saving).
+// wall-clock time exists. In the hour skipped when clocks go forward it does
+// not, and the instant returned is the one the clocks show after the jump
+// (02:30 becomes 03:30). In the hour repeated when clocks go back, the first
+// of the two instants is returned.
 func (d Date) At(c Clock, loc *time.Location) (time.Time, bool) {
-	h, m := int(c)/60, int(c)%60
-	t := time.Date(d.Year, d.Month, d.Day, h, m, 0, 0, loc)
-	return t, t.Hour() == h%24 && t.Minute() == m && DateOf(t, loc) == d.normalizedFor(c)
-}
-
-// normalizedFor returns the date on which clock c of d falls (24:00 is the next day).
-func (d Date) normalizedFor(c Clock) Date {
-	if c >= 24*60 {
-		return d.AddDays(int(c) / (24 * 60))
+	day, min := d.AddDays(int(c)/(24*60)), int(c)%(24*60)
+	h, m := min/60, min%60
+	t := time.Date(day.Year, day.Month, day.Day, h, m, 0, 0, loc)
+	if e := t.Add(-time.Hour); e.Hour() == h && e.Minute() == m && DateOf(e, loc) == day {
+		t = e // the repeated hour: take its first occurrence
 	}
-	return d
+	return t, t.Hour() == h && t.Minute() == m && DateOf(t, loc) == day
 }
 
 // MarshalText implements encoding.TextMarshaler.

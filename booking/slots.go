@@ -74,11 +74,11 @@ func SlotsOn(r Resource, cal Calendar, d Date) (slots []Slot, closedBy string) {
 			if seen[c] {
 				continue // overlapping ranges do not double a slot
 			}
-			start, ok1 := d.At(c, Rome)
-			end, ok2 := d.At(c+step, Rome)
-			if !ok1 || !ok2 {
+			start, ok := d.At(c, Rome)
+			if !ok {
 				continue // the wall-clock time does not exist on a spring-forward day
 			}
+			end, _ := d.At(c+step, Rome)
 			seen[c] = true
 			slots = append(slots, Slot{start, end})
 		}
