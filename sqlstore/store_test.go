@@ -435,7 +435,7 @@ func TestRacingOverlappingHolds(t *testing.T) {
 func assertSeats(t *testing.T, s *sqlstore.Store, resourceID int64, want int) {
 	t.Helper()
 	var n int
-	if err := s.DB().QueryRow("SELECT COUNT(*) FROM claims WHERE resource_id = "+fmt.Sprint(resourceID)).Scan(&n); err != nil {
+	if err := s.DB().QueryRow("SELECT COUNT(*) FROM claims WHERE resource_id = " + fmt.Sprint(resourceID)).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != want {
