@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -384,7 +385,9 @@ func TestHolds(t *testing.T) {
 			{"group", holdBodyJSON(e.group, slotAt(10, 0), 1), nil, 422, "resource_id"},
 			{"unknown resource", holdBodyJSON(999999, slotAt(10, 0), 1), nil, 404, "resource_id"},
 		} {
-			t.Run(tc.name, func(t *testing.T) { m.do("POST", "/api/v1/holds", tc.body, tc.header...).problem(t, tc.status, tc.field) })
+			t.Run(tc.name, func(t *testing.T) {
+				m.do("POST", "/api/v1/holds", tc.body, tc.header...).problem(t, tc.status, tc.field)
+			})
 		}
 		var h holdJSON
 		t.Run("hold two slots", func(t *testing.T) {
@@ -463,8 +466,17 @@ func TestBookings(t *testing.T) {
 			{"unknown extra", fmt.Sprintf(`{"hold_id":%q,"fruitore":%s,"motivazione":"x","telefono":"333 7654321","extra":{"colore":"blu"}}`, lh, luigi), nil, 422, "extra.colore"},
 			{"idempotency key too long", confirm(lh, luigi), []string{"Idempotency-Key", strings.Repeat("k", 201)}, 422, "Idempotency-Key"},
 		} {
-			t.Run(tc.name, func(t *testing.T) { l.do("POST", "/api/v1/bookings", tc.body, tc.header...).problem(t, tc.status, tc.field) })
+			t.Run(tc.name, func(t *testing.T) {
+				l.do("POST", "/api/v1/bookings", tc.body, tc.header...).problem(t, tc.status, tc.field)
+			})
 		}
+		t.Run("birth date format named", func(t *testing.T) {
+			r := l.do("POST", "/api/v1/bookings", confirm(lh, strings.Replace(luigi, "1980-01-01", "1980-02-30", 1)))
+			p := r.problem(t, 422, "fruitore.data_nascita")
+			if len(p.Errors) != 1 || !strings.Contains(p.Errors[0].Message, "AAAA-MM-GG") {
+				t.Errorf("want only the format of data_nascita: %s", r.body)
+			}
+		})
 		t.Run("someone else's hold", func(t *testing.T) {
 			m.do("POST", "/api/v1/bookings", confirm(lh, luigi)).problem(t, 404, "hold_id")
 		})
@@ -636,6 +648,16 @@ func TestHTTP(t *testing.T) {
 	t.Run("head", func(t *testing.T) {
 		if w := do(h, auth.Identity{}, "HEAD", "/api/v1/resources", "", ""); w.Code != 200 {
 			t.Errorf("HEAD: %d", w.Code)
+		}
+	})
+	t.Run("internal error logged, not shown", func(t *testing.T) {
+		var log bytes.Buffer
+		svc := booking.NewService(newFakeStore(), booking.Options{})
+		h := New(Config{Service: svc, Demo: true, Logger: slog.New(slog.NewTextHandler(&log, nil))}) // no Sessions
+		w := do(h, auth.Identity{}, "POST", "/api/v1/demo/login", "application/json", `{"codice_fiscale":"RSSMRA70A01H501S","nome":"M","cognome":"R"}`)
+		check(t, w, 500)
+		if strings.Contains(w.Body.String(), "Sessions") || !strings.Contains(log.String(), "Config.Sessions is nil") {
+			t.Errorf("body %s, log %s", w.Body, &log)
 		}
 	})
 	for _, tc := range []struct {
