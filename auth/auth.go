@@ -31,6 +31,23 @@ type Identity struct {
 	Person *booking.Person `json:"person,omitempty"`
 	// Impersonating is the codice fiscale of the fruitore in conto terzi.
 	Impersonating string `json:"impersonating,omitempty"`
+	// Login is the account name of a "password" identity.
+	Login string `json:"login,omitempty"`
+	// Role is the role of a "password" identity: RoleAdmin, RoleOperatore or
+	// RoleTerzo; empty for citizens.
+	Role Role `json:"role,omitempty"`
+	// IdP names the identity provider that asserted a SPID, CIE or OIDC
+	// identity (its entity ID or issuer).
+	IdP string `json:"idp,omitempty"`
+	// At is when the identity logged in.
+	At time.Time `json:"at,omitzero"`
+}
+
+// Certified reports whether the identity was proven by a public digital
+// identity (SPID, CIE, or an OIDC proxy in front of them) and carries its
+// certified anagrafica.
+func (id Identity) Certified() bool {
+	return id.Person != nil && (id.Method == "spid" || id.Method == "cie" || id.Method == "oidc")
 }
 
 // DisplayName is "Nome Cognome".

@@ -1,0 +1,50 @@
+package auth
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// AuditEntry is one line of the audit log: who did what to whom, when, and
+// from which address.
+type AuditEntry struct {
+	ID     int64     `json:"id,omitempty"`
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`  // Identity.Subject of who acted; "" when anonymous
+	Action string    `json:"action"` // one of the Audit* constants (others may add their own)
+	Target string    `json:"target"` // whom or what: impersonated CF, booking ID, login tried
+	IP     string    `json:"ip"`
+	Method string    `json:"method"` // how the actor authenticated: spid, cie, oidc, password, demo
+	Detail string    `json:"detail,omitempty"`
+}
+
+// The actions of the audit log.
+const (
+	AuditLogin              = "login"
+	AuditLoginFailed        = "login_failed"
+	AuditLoginLocked        = "login_locked" // refused without checking: too many failures
+	AuditLogout             = "logout"
+	AuditImpersonationStart = "impersonation_start"
+	AuditImpersonationStop  = "impersonation_stop"
+	AuditBookingConfirmed   = "booking_confirmed"
+	AuditBookingCancelled   = "booking_cancelled"
+	AuditPasswordResetAsked = "password_reset_requested"
+	AuditPasswordReset      = "password_reset"
+	AuditUserCreated        = "user_created"
+)
+
+// Auditor writes the audit log. sqlstore.Store implements it.
+type Auditor interface {
+	Audit(ctx context.Context, e AuditEntry) error
+}
+
+// AuditFor returns an entry for action on target by the identity of r's
+// session (if any), from r's client address, at now.
+func AuditFor(r *http.Request, action, target, detail string) AuditEntry {
+	e := AuditEntry{At: time.Now(), Action: action, Target: target, IP: ClientIP(r), Detail: detail}
+	if id, ok := Current(r.Context()); ok {
+		e.Actor, e.Method = id.Subject, id.Method
+	}
+	return e
+}

@@ -1,0 +1,166 @@
+package auth
+
+import (
+	"encoding/json"
+	"html/template"
+	"net/http"
+	"strings"
+
+	"github.com/prenota/prenota/booking"
+)
+
+// The pages of this package are plain and self-contained (the portal's
+// layout belongs to the web package): they work without JavaScript and
+// carry Bootstrap Italia class names, so that they look right when the
+// portal's stylesheet is present.
+var pages = template.Must(template.New("").Parse(`
+{{define "head"}}<!doctype html>
+<html lang="it"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex"><title>{{.Title}} — Prenota</title></head>
+<body><main class="container my-4" id="main"><h1 data-element="page-name">{{.Title}}</h1>
+{{with .Error}}<div class="alert alert-danger" role="alert">{{.}}</div>{{end}}
+{{with .Notice}}<div class="alert alert-success" role="status">{{.}}</div>{{end}}{{end}}
+{{define "foot"}}</main></body></html>{{end}}
+
+{{define "message"}}{{template "head" .}}<p><a href="{{.Next}}">Torna al servizio</a></p>{{template "foot"}}{{end}}
+
+{{define "password"}}{{template "head" .}}
+<p>Accesso riservato ai Soggetti Terzi Autorizzati e al personale del Comune. I cittadini accedono con SPID o CIE.</p>
+<form method="post" action="/auth/password">
+<input type="hidden" name="next" value="{{.Next}}">
+<div class="form-group"><label for="login">Identificativo Utente</label>
+<input class="form-control" id="login" name="login" autocomplete="username" required value="{{.Login}}"></div>
+<div class="form-group"><label for="password">Password</label>
+<input class="form-control" id="password" name="password" type="password" autocomplete="current-password" required></div>
+<button class="btn btn-primary" type="submit">Accedi</button>
+</form>
+<p><a href="/auth/recupera-password">Recupera password</a></p>
+{{template "foot"}}{{end}}
+
+{{define "recover"}}{{template "head" .}}
+{{if not .Notice}}<p>Scriva il suo Identificativo Utente (o l'email dell'account): le invieremo un collegamento per scegliere una nuova password.</p>
+<form method="post" action="/auth/recupera-password">
+<div class="form-group"><label for="login">Identificativo Utente o email</label>
+<input class="form-control" id="login" name="login" autocomplete="username" required></div>
+<button class="btn btn-primary" type="submit">Invia il collegamento</button>
+</form>{{end}}
+<p><a href="/auth/password">Torna all'accesso</a></p>
+{{template "foot"}}{{end}}
+
+{{define "newpassword"}}{{template "head" .}}
+{{if .Token}}<form method="post" action="/auth/recupera-password/nuova">
+<input type="hidden" name="token" value="{{.Token}}">
+<div class="form-group"><label for="password">Nuova password (almeno 12 caratteri)</label>
+<input class="form-control" id="password" name="password" type="password" autocomplete="new-password" minlength="12" required></div>
+<button class="btn btn-primary" type="submit">Salva la nuova password</button>
+</form>{{end}}
+<p><a href="/auth/password">Vai all'accesso</a></p>
+{{template "foot"}}{{end}}
+
+{{define "demo"}}{{template "head" .}}
+<div class="alert alert-warning" role="note">Ambiente di prova: queste identità sono fittizie e servono solo a provare il servizio.</div>
+<form method="post" action="/auth/demo"><input type="hidden" name="next" value="{{.Next}}">
+<fieldset><legend>Scelga un'identità di prova</legend>
+{{range $i, $d := .Demo}}<div class="form-check"><input class="form-check-input" type="radio" name="codice_fiscale" id="demo{{$i}}" value="{{$d.Person.CodiceFiscale}}"{{if eq $i 0}} checked{{end}}>
+<label class="form-check-label" for="demo{{$i}}">{{$d.Label}} ({{$d.Person.CodiceFiscale}})</label></div>
+{{end}}</fieldset>
+<button class="btn btn-primary" type="submit">Entra</button>
+</form>
+{{template "foot"}}{{end}}
+
+{{define "logout"}}{{template "head" .}}
+<form method="post" action="/auth/logout"><input type="hidden" name="next" value="{{.Next}}">
+<button class="btn btn-primary" type="submit">Esci</button></form>
+{{template "foot"}}{{end}}
+
+{{define "contoterzi"}}{{template "head" .}}
+<form method="post" action="/auth/conto-terzi"><input type="hidden" name="next" value="{{.Next}}">
+<div class="form-group"><label for="cf">Codice fiscale fruitore (Obbligatorio)</label>
+<input class="form-control" id="cf" name="codice_fiscale" required maxlength="16" autocomplete="off"></div>
+<button class="btn btn-primary" type="submit">Salva</button></form>
+{{template "foot"}}{{end}}
+`))
+
+type pageData struct {
+	Title, Error, Notice, Next string
+	Login, Token               string
+	Demo                       []DemoIdentity
+}
+
+func render(w http.ResponseWriter, status int, name string, d pageData) {
+	if d.Next == "" {
+		d.Next = "/"
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	pages.ExecuteTemplate(w, name, d)
+}
+
+// wantsJSON reports whether the client is a program (API clients, htmx
+// aside) rather than a browser form.
+func wantsJSON(r *http.Request) bool {
+	return strings.HasPrefix(r.URL.Path, "/api/") || strings.Contains(r.Header.Get("Accept"), "application/json") ||
+		strings.HasPrefix(r.Header.Get("Content-Type"), "application/json")
+}
+
+type problem struct {
+	Type   string               `json:"type"`
+	Title  string               `json:"title"`
+	Status int                  `json:"status"`
+	Detail string               `json:"detail"`
+	Errors []booking.FieldError `json:"errors,omitempty"`
+}
+
+func writeProblem(w http.ResponseWriter, status int, detail string, fields ...booking.FieldError) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail, Errors: fields})
+}
+
+// Status returns the HTTP status for a domain error.
+func Status(err error) int {
+	switch booking.ErrorCode(err) {
+	case booking.EInvalid:
+		return http.StatusUnprocessableEntity
+	case booking.ENotFound:
+		return http.StatusNotFound
+	case booking.EConflict:
+		return http.StatusConflict
+	case booking.EGone:
+		return http.StatusGone
+	case booking.EUnauthorized:
+		return http.StatusUnauthorized
+	case booking.EForbidden:
+		return http.StatusForbidden
+	case booking.ETooMany:
+		return http.StatusTooManyRequests
+	}
+	return http.StatusInternalServerError
+}
+
+// ErrorPage answers err as problem+json or as a small Italian page, with
+// Retry-After for limits. Internal details are logged, never shown.
+func (a *Accounts) ErrorPage(w http.ResponseWriter, r *http.Request, title string, err error) {
+	status := Status(err)
+	msg := booking.ErrorMessage(err)
+	if d, ok := RetryAfter(err); ok {
+		WriteRetryAfter(w, err)
+		msg = err.Error()
+		_ = d
+	}
+	if status == http.StatusInternalServerError {
+		a.log.Error(r.Method+" "+r.URL.Path, "err", err)
+	}
+	if wantsJSON(r) {
+		var be *booking.Error
+		var fields []booking.FieldError
+		if asBooking(err, &be) {
+			fields = be.Fields
+		}
+		writeProblem(w, status, msg, fields...)
+		return
+	}
+	render(w, status, "message", pageData{Title: title, Error: msg, Next: SafeNext(r.FormValue("next"))})
+}

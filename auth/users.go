@@ -1,0 +1,148 @@
+package auth
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/prenota/prenota/booking"
+	"github.com/prenota/prenota/codicefiscale"
+)
+
+// Role is what an account may do.
+type Role string
+
+// The roles of accounts. Citizens have none: they log in with SPID/CIE.
+const (
+	RoleAdmin     Role = "admin"     // configures the Comune
+	RoleOperatore Role = "operatore" // works a resource's agenda
+	RoleTerzo     Role = "terzo"     // Soggetto Terzo Autorizzato: books on behalf of citizens
+)
+
+// ParseRole returns the role named s.
+func ParseRole(s string) (Role, bool) {
+	switch r := Role(strings.ToLower(strings.TrimSpace(s))); r {
+	case RoleAdmin, RoleOperatore, RoleTerzo:
+		return r, true
+	}
+	return "", false
+}
+
+// User is an account with a password: staff and authorised third parties
+// only (there is no self-registration).
+type User struct {
+	ID            string
+	Login         string // lower case
+	Name          string // "Nome Cognome" as shown
+	Email         string
+	CodiceFiscale string // optional
+	Role          Role
+	PasswordHash  string // argon2id, PHC string format
+	Disabled      bool
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// Identity returns the identity of a logged-in account: its subject is its
+// codice fiscale when it has one (so the bookings it makes for itself are
+// its own as a citizen too), else "utente:<login>".
+func (u User) Identity() Identity {
+	id := Identity{Subject: "utente:" + u.Login, Login: u.Login, Role: u.Role, Method: "password", CodiceFiscale: u.CodiceFiscale}
+	if u.CodiceFiscale != "" {
+		id.Subject = u.CodiceFiscale
+	}
+	nome, cognome, _ := strings.Cut(strings.TrimSpace(u.Name), " ")
+	id.Nome, id.Cognome = strings.ToUpper(nome), strings.ToUpper(strings.TrimSpace(cognome))
+	return id
+}
+
+// PasswordReset is a pending "Recupera password": only the SHA-256 of the
+// token sent by email is stored.
+type PasswordReset struct {
+	TokenHash string
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Store is what the accounts need from the database (sqlstore.Store).
+// Not-found errors are booking errors with code ENotFound; a duplicate login
+// is EConflict.
+type Store interface {
+	Auditor
+	CreateUser(ctx context.Context, u User) error
+	UserByLogin(ctx context.Context, login string) (User, error)
+	UsersByEmail(ctx context.Context, email string) ([]User, error)
+	SetPassword(ctx context.Context, userID, hash string, now time.Time) error
+
+	// LoginFailures returns the consecutive failures recorded under key and
+	// when the last one happened.
+	LoginFailures(ctx context.Context, key string) (n int, last time.Time, err error)
+	// AddLoginFailure records a failure under key at now, starting again
+	// from 1 when the last one is older than resetAfter, and returns the
+	// count.
+	AddLoginFailure(ctx context.Context, key string, now time.Time, resetAfter time.Duration) (int, error)
+	ClearLoginFailures(ctx context.Context, key string) error
+
+	// CreatePasswordReset stores pr and enqueues message on the outbox in
+	// the same transaction.
+	CreatePasswordReset(ctx context.Context, pr PasswordReset, message []byte) error
+	// UsePasswordReset consumes the unused, unexpired reset with tokenHash,
+	// sets the user's password hash to newHash and voids the user's other
+	// resets, in one transaction. It returns the user; ENotFound (or EGone
+	// when used or expired) otherwise.
+	UsePasswordReset(ctx context.Context, tokenHash string, now time.Time, newHash string) (User, error)
+}
+
+// NewUser checks the fields of an account to create and returns it with
+// the password hashed. Errors are booking.Invalid with the fields at fault.
+func NewUser(login, name, email, cf string, role Role, password string) (User, error) {
+	u := User{ID: booking.NewID(), Login: strings.ToLower(strings.TrimSpace(login)), Name: strings.Join(strings.Fields(name), " "),
+		Email: strings.TrimSpace(email), Role: role}
+	var fs []booking.FieldError
+	if len(u.Login) < 3 || len(u.Login) > 64 || strings.ContainsAny(u.Login, " \t\r\n:/") {
+		fs = append(fs, booking.FieldError{Field: "login", Message: "L'identificativo utente deve avere da 3 a 64 caratteri, senza spazi, «:» e «/»."})
+	}
+	if u.Name == "" {
+		fs = append(fs, booking.FieldError{Field: "name", Message: "Il nome è obbligatorio."})
+	}
+	if !strings.Contains(u.Email, "@") {
+		fs = append(fs, booking.FieldError{Field: "email", Message: "L'indirizzo email non è valido: lo scriva nella forma nome@dominio.it."})
+	}
+	if cf = codicefiscale.Normalize(cf); cf != "" {
+		if _, err := codicefiscale.Parse(cf); err != nil {
+			fs = append(fs, booking.FieldError{Field: "codice_fiscale", Message: err.Error()})
+		}
+		u.CodiceFiscale = cf
+	}
+	if _, ok := ParseRole(string(role)); !ok {
+		fs = append(fs, booking.FieldError{Field: "role", Message: "Il ruolo deve essere admin, operatore o terzo."})
+	}
+	if msg := PasswordProblem(password); msg != "" {
+		fs = append(fs, booking.FieldError{Field: "password", Message: msg})
+	}
+	if len(fs) > 0 {
+		return User{}, booking.Invalid(fs...)
+	}
+	h, err := HashPassword(password, DefaultArgon2)
+	if err != nil {
+		return User{}, booking.Internal(err)
+	}
+	u.PasswordHash = h
+	return u, nil
+}
+
+// PasswordProblem says, in Italian, what is wrong with a new password, or
+// "" when it is acceptable: at least 12 characters, at most 256.
+func PasswordProblem(pw string) string {
+	n := len([]rune(pw))
+	switch {
+	case n < 12:
+		return "La password deve avere almeno 12 caratteri."
+	case n > 256:
+		return "La password può avere al massimo 256 caratteri."
+	case strings.TrimSpace(pw) == "":
+		return "La password non può essere fatta di soli spazi."
+	}
+	return ""
+}
