@@ -1,6 +1,7 @@
 package booking
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 	_ "time/tzdata" // Europe/Rome must work on machines without zoneinfo.
@@ -68,7 +69,17 @@ func (d Date) Weekday() time.Weekday {
 }
 
 // Before reports whether d is before e.
-func (d Date) Before(e Date) bool { return d.String() < e.String() }
+func (d Date) Before(e Date) bool { return d.compare(e) < 0 }
+
+func (d Date) compare(e Date) int {
+	if c := cmp.Compare(d.Year, e.Year); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(d.Month, e.Month); c != 0 {
+		return c
+	}
+	return cmp.Compare(d.Day, e.Day)
+}
 
 // At returns the instant of the wall-clock time c on d in loc, and whether that
 // wall-clock time exists. In the hour skipped when clocks go forward it does

@@ -1,7 +1,6 @@
 package booking
 
 import (
-	"cmp"
 	"slices"
 	"time"
 )
@@ -32,31 +31,21 @@ type Holiday struct {
 // NationalHolidays returns the Italian national holidays of year, Easter
 // Sunday and Monday included, in date order.
 func NationalHolidays(year int) []Holiday {
+	var hs []Holiday
+	for md, name := range fixedHolidays {
+		d := Date{year, time.Month(md[0]), md[1]}
+		if _, ok := (Settings{}).HolidayOn(d); ok {
+			hs = append(hs, Holiday{d, name})
+		}
+	}
 	easter := Easter(year)
-	hs := []Holiday{
-		{Date{year, time.January, 1}, "Capodanno"},
-		{Date{year, time.January, 6}, "Epifania"},
-		{easter, "Pasqua"},
-		{easter.AddDays(1), "Lunedì dell'Angelo"},
-		{Date{year, time.April, 25}, "Festa della Liberazione"},
-		{Date{year, time.May, 1}, "Festa del Lavoro"},
-		{Date{year, time.June, 2}, "Festa della Repubblica"},
-		{Date{year, time.August, 15}, "Ferragosto"},
-		{Date{year, time.November, 1}, "Ognissanti"},
-		{Date{year, time.December, 8}, "Immacolata Concezione"},
-		{Date{year, time.December, 25}, "Natale"},
-		{Date{year, time.December, 26}, "Santo Stefano"},
-	}
-	// San Francesco d'Assisi is again a national holiday from 2026 (L. 151/2025).
-	if year >= 2026 {
-		hs = append(hs, Holiday{Date{year, time.October, 4}, "San Francesco d'Assisi"})
-	}
+	hs = append(hs, Holiday{easter, "Pasqua"}, Holiday{easter.AddDays(1), "Lunedì dell'Angelo"})
 	sortHolidays(hs)
 	return hs
 }
 
 func sortHolidays(hs []Holiday) {
-	slices.SortFunc(hs, func(a, b Holiday) int { return cmp.Compare(a.Date.String(), b.Date.String()) })
+	slices.SortFunc(hs, func(a, b Holiday) int { return a.Date.compare(b.Date) })
 }
 
 // Holidays returns the national holidays of year plus the patron saint's day
@@ -77,12 +66,30 @@ func patronSuffix(name string) string {
 	return " (" + name + ")"
 }
 
-// HolidayOn returns the holiday on d, if any.
+// HolidayOn returns the holiday on d, if any. It is on the path of every
+// availability request, so it checks d directly instead of listing the year.
 func (s Settings) HolidayOn(d Date) (Holiday, bool) {
-	for _, h := range s.Holidays(d.Year) {
-		if h.Date == d {
-			return h, true
+	if d.Month == s.PatronMonth && d.Day == s.PatronDay && s.PatronDay != 0 {
+		return Holiday{d, "Festa del santo patrono" + patronSuffix(s.PatronName)}, true
+	}
+	// San Francesco d'Assisi (4 October) is again a national holiday from 2026 (L. 151/2025).
+	if name, ok := fixedHolidays[[2]int{int(d.Month), d.Day}]; ok && (d.Month != time.October || d.Year >= 2026) {
+		return Holiday{d, name}, true
+	}
+	if d.Month == time.March || d.Month == time.April {
+		switch easter := Easter(d.Year); d {
+		case easter:
+			return Holiday{d, "Pasqua"}, true
+		case easter.AddDays(1):
+			return Holiday{d, "Lunedì dell'Angelo"}, true
 		}
 	}
 	return Holiday{}, false
+}
+
+// fixedHolidays are the national holidays on the same day every year.
+var fixedHolidays = map[[2]int]string{
+	{1, 1}: "Capodanno", {1, 6}: "Epifania", {4, 25}: "Festa della Liberazione", {5, 1}: "Festa del Lavoro",
+	{6, 2}: "Festa della Repubblica", {8, 15}: "Ferragosto", {10, 4}: "San Francesco d'Assisi", {11, 1}: "Ognissanti",
+	{12, 8}: "Immacolata Concezione", {12, 25}: "Natale", {12, 26}: "Santo Stefano",
 }

@@ -15,13 +15,17 @@ func (s *Store) Occupancy(ctx context.Context, resourceID int64, from, to time.T
 	if err != nil {
 		return nil, wrap(err)
 	}
-	rows, err := s.r.QueryContext(ctx, s.q(`
+	st, err := s.prepared(ctx, s.r, `
 		SELECT c.starts_at, COUNT(*),
 		       SUM(CASE WHEN c.booking_id IS NULL AND h.owner = ? THEN 1 ELSE 0 END)
 		FROM claims c LEFT JOIN holds h ON h.id = c.hold_id
 		WHERE c.resource_id = ? AND c.starts_at >= ? AND c.starts_at < ?
 		  AND (c.booking_id IS NOT NULL OR c.expires_at > ?)
-		GROUP BY c.starts_at`), viewer, resourceID, from.UnixMilli(), to.UnixMilli(), now)
+		GROUP BY c.starts_at`)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	rows, err := st.QueryContext(ctx, viewer, resourceID, from.UnixMilli(), to.UnixMilli(), now)
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -53,12 +57,15 @@ func (s *Store) CreateHold(ctx context.Context, h *booking.Hold, capacity int, d
 		}
 		id := booking.NewID()
 		expires := now + d.Milliseconds()
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO holds (id, resource_id, owner, starts_at, ends_at, slots, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), id, h.ResourceID, h.Owner, slots[0][0], slots[len(slots)-1][1], string(slotsJSON), now, expires); err != nil {
+		ins, err := s.txStmt(ctx, tx, insertHold)
+		if err != nil {
+			return wrap(err)
+		}
+		if _, err := ins.ExecContext(ctx, id, h.ResourceID, h.Owner, slots[0][0], slots[len(slots)-1][1], string(slotsJSON), now, expires); err != nil {
 			return wrap(err)
 		}
 		for _, sl := range slots {
-			ok, err := s.claimSeat(ctx, tx, h.ResourceID, sl[0], capacity, id, now, expires)
+			ok, err := s.claimFreeSeat(ctx, tx, h.ResourceID, sl[0], capacity, id, now, expires)
 			if err != nil {
 				return err
 			}
@@ -71,39 +78,55 @@ func (s *Store) CreateHold(ctx context.Context, h *booking.Hold, capacity int, d
 	})
 }
 
-// claimSeat claims a free seat of one slot. The seats already taken are read
+const (
+	insertHold = `INSERT INTO holds (id, resource_id, owner, starts_at, ends_at, slots, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	seatsTaken = `SELECT seat FROM claims WHERE resource_id = ? AND starts_at = ?
+		AND (booking_id IS NOT NULL OR expires_at > ?)`
+	// claimSeat takes a seat over only from an expired hold.
+	claimSeat = `INSERT INTO claims (resource_id, starts_at, seat, hold_id, booking_id, expires_at)
+		VALUES (?, ?, ?, ?, NULL, ?)
+		ON CONFLICT (resource_id, starts_at, seat) DO UPDATE
+		SET hold_id = excluded.hold_id, booking_id = NULL, expires_at = excluded.expires_at
+		WHERE claims.booking_id IS NULL AND claims.expires_at <= ?
+		RETURNING seat`
+)
+
+// claimFreeSeat claims a free seat of one slot. The seats already taken are read
 // first only to skip them; the claim itself is the atomic upsert, which takes
 // a seat over only from an expired hold.
-func (s *Store) claimSeat(ctx context.Context, tx *sql.Tx, resourceID, start int64, capacity int, holdID string, now, expires int64) (bool, error) {
-	rows, err := tx.QueryContext(ctx, s.q(`SELECT seat FROM claims WHERE resource_id = ? AND starts_at = ?
-		AND (booking_id IS NOT NULL OR expires_at > ?)`), resourceID, start, now)
+func (s *Store) claimFreeSeat(ctx context.Context, tx *sql.Tx, resourceID, start int64, capacity int, holdID string, now, expires int64) (bool, error) {
+	taken, err := s.txStmt(ctx, tx, seatsTaken)
 	if err != nil {
 		return false, wrap(err)
 	}
-	taken := map[int]bool{}
+	claim, err := s.txStmt(ctx, tx, claimSeat)
+	if err != nil {
+		return false, wrap(err)
+	}
+	rows, err := taken.QueryContext(ctx, resourceID, start, now)
+	if err != nil {
+		return false, wrap(err)
+	}
+	used := map[int]bool{}
 	for rows.Next() {
 		var seat int
 		if err := rows.Scan(&seat); err != nil {
 			rows.Close()
 			return false, wrap(err)
 		}
-		taken[seat] = true
+		used[seat] = true
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return false, wrap(err)
 	}
 	for seat := 0; seat < capacity; seat++ {
-		if taken[seat] {
+		if used[seat] {
 			continue
 		}
 		var got int
-		err := tx.QueryRowContext(ctx, s.q(`INSERT INTO claims (resource_id, starts_at, seat, hold_id, booking_id, expires_at)
-			VALUES (?, ?, ?, ?, NULL, ?)
-			ON CONFLICT (resource_id, starts_at, seat) DO UPDATE
-			SET hold_id = excluded.hold_id, booking_id = NULL, expires_at = excluded.expires_at
-			WHERE claims.booking_id IS NULL AND claims.expires_at <= ?
-			RETURNING seat`), resourceID, start, seat, holdID, expires, now).Scan(&got)
+		err := claim.QueryRowContext(ctx, resourceID, start, seat, holdID, expires, now).Scan(&got)
 		switch {
 		case err == sql.ErrNoRows:
 			continue // taken meanwhile by another transaction

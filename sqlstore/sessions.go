@@ -3,34 +3,88 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"sync"
 	"time"
 )
 
 // Sessions is the session store (an scs.CtxStore) in the database.
-type Sessions struct{ s *Store }
+//
+// With an idle timeout, scs commits the session on every request only to
+// push its expiry forward. Sessions skips such a write when the data is the
+// one read for this request and the stored expiry is less than
+// ExpirySlack old: the idle timeout is then exact to within ExpirySlack, and
+// a read-only request costs no write.
+type Sessions struct {
+	s    *Store
+	mu   sync.Mutex
+	seen map[string]seenSession // token → what this instance last read or wrote
+}
+
+type seenSession struct {
+	data   string
+	expiry int64
+}
+
+// ExpirySlack is how stale a session's stored expiry may be before a
+// request that does not change the session writes it again.
+const ExpirySlack = time.Minute
+
+// maxSeen bounds the memory of Sessions' write-skipping.
+const maxSeen = 100_000
 
 // Sessions returns the store's session store.
-func (s *Store) Sessions() *Sessions { return &Sessions{s} }
+func (s *Store) Sessions() *Sessions { return &Sessions{s: s, seen: map[string]seenSession{}} }
+
+func (ss *Sessions) remember(token string, data []byte, expiry int64) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if len(ss.seen) >= maxSeen {
+		clear(ss.seen)
+	}
+	ss.seen[token] = seenSession{string(data), expiry}
+}
 
 // FindCtx returns the data of a live session.
 func (ss *Sessions) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	var b []byte
-	err := ss.s.r.QueryRowContext(ctx, ss.s.q("SELECT data FROM sessions WHERE token = ? AND expiry > ?"), token, time.Now().UnixMilli()).Scan(&b)
+	var expiry int64
+	st, err := ss.s.prepared(ctx, ss.s.r, "SELECT data, expiry FROM sessions WHERE token = ? AND expiry > ?")
+	if err != nil {
+		return nil, false, err
+	}
+	err = st.QueryRowContext(ctx, token, time.Now().UnixMilli()).Scan(&b, &expiry)
 	if err == sql.ErrNoRows {
 		return nil, false, nil
 	}
-	return b, err == nil, err
+	if err != nil {
+		return nil, false, err
+	}
+	ss.remember(token, b, expiry)
+	return b, true, nil
 }
 
 // CommitCtx stores a session.
 func (ss *Sessions) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	ms := expiry.UnixMilli()
+	ss.mu.Lock()
+	seen, ok := ss.seen[token]
+	ss.mu.Unlock()
+	if ok && seen.data == string(b) && ms-seen.expiry < ExpirySlack.Milliseconds() {
+		return nil
+	}
 	_, err := ss.s.w.ExecContext(ctx, ss.s.q(`INSERT INTO sessions (token, data, expiry) VALUES (?, ?, ?)
-		ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`), token, b, expiry.UnixMilli())
+		ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`), token, b, ms)
+	if err == nil {
+		ss.remember(token, b, ms)
+	}
 	return err
 }
 
 // DeleteCtx ends a session.
 func (ss *Sessions) DeleteCtx(ctx context.Context, token string) error {
+	ss.mu.Lock()
+	delete(ss.seen, token)
+	ss.mu.Unlock()
 	_, err := ss.s.w.ExecContext(ctx, ss.s.q("DELETE FROM sessions WHERE token = ?"), token)
 	return err
 }

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -45,6 +46,12 @@ type Store struct {
 	r       *sql.DB // reads (for PostgreSQL the same pool as w)
 	clock   func() time.Time
 	outbox  *goqite.Queue
+	stmts   sync.Map // stmtKey → *sql.Stmt
+}
+
+type stmtKey struct {
+	db    *sql.DB
+	query string
 }
 
 // Open connects to url ("sqlite:PATH" or "postgres://…"), applies the
@@ -67,6 +74,12 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	for _, q := range writeStatements {
+		if _, err := s.prepared(ctx, s.w, q); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	flavor := goqite.SQLFlavorSQLite
 	if s.dialect == Postgres {
 		flavor = goqite.SQLFlavorPostgreSQL
@@ -87,8 +100,9 @@ func openSQLite(path string) (*Store, error) {
 	// busy_timeout first, so that switching to WAL waits for other processes;
 	// WAL lets readers run while one writer writes; synchronous(NORMAL) is safe
 	// with WAL (a crash may lose the last commits, never corrupt) and spares an
-	// fsync per commit; foreign keys are off by default in SQLite.
-	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)"
+	// fsync per commit; foreign keys are off by default in SQLite; a 32 MB page
+	// cache per connection keeps the hot indexes in memory.
+	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=cache_size(-32000)"
 	// Writers take the write lock when they begin (BEGIN IMMEDIATE), so a
 	// transaction never fails half-way on a lock upgrade.
 	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
@@ -139,8 +153,42 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
+// prepared returns query prepared on db, once: database/sql then prepares it
+// at most once per connection. The hot paths use it; preparing costs SQLite
+// more than running a small query.
+func (s *Store) prepared(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
+	key := stmtKey{db, query}
+	if st, ok := s.stmts.Load(key); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := db.PrepareContext(ctx, s.q(query))
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.stmts.LoadOrStore(key, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// txStmt returns query prepared for use in tx. Statements used in write
+// transactions are prepared when the store opens (see writeStatements):
+// preparing one now would wait for the single SQLite writer connection, which
+// tx holds.
+func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(stmtKey{s.w, query}); ok {
+		return tx.StmtContext(ctx, st.(*sql.Stmt)), nil
+	}
+	return tx.PrepareContext(ctx, s.q(query))
+}
+
+// writeStatements are the hot statements of write transactions.
+var writeStatements = []string{insertHold, seatsTaken, claimSeat}
+
 // Close closes the database.
 func (s *Store) Close() error {
+	s.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 	err := s.w.Close()
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
@@ -163,6 +211,9 @@ func (s *Store) SetClock(clock func() time.Time) { s.clock = clock }
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
+
+// Rebind rewrites the ? placeholders of query for the store's engine.
+func (s *Store) Rebind(query string) string { return s.q(query) }
 
 // q rebinds the ? placeholders of query for the store's engine.
 func (s *Store) q(query string) string {
