@@ -22,13 +22,14 @@ import (
 
 // Config is the whole configuration (SPEC §14).
 type Config struct {
-	Addr        string // listen address, ":8080"
-	DatabaseURL string // "sqlite:PATH" or "postgres://…"
-	BaseURL     string // public URL
-	Demo        bool   // demo identity provider, demo mailbox, demo Comune
-	SMTPURL     string // smtp://user:pass@host:port; empty: the local mailbox
-	HoldSeconds int    // overrides every resource's hold duration when > 0
-	RateLimit   bool   // per-IP and per-identity limits
+	Addr        string         // listen address, ":8080"
+	DatabaseURL string         // "sqlite:PATH" or "postgres://…"
+	BaseURL     string         // public URL
+	Demo        bool           // demo identity provider, demo mailbox, demo Comune
+	SMTPURL     string         // smtp://user:pass@host:port; empty: the local mailbox
+	HoldSeconds int            // overrides every resource's hold duration when > 0
+	RateLimit   bool           // per-IP and per-identity limits
+	Identity    IdentityConfig // SPID, CIE, OIDC, credentials (see identity.go)
 	Logger      *slog.Logger
 	// Now replaces the clock of the booking rules (tests only).
 	Now func() time.Time
@@ -59,6 +60,7 @@ type App struct {
 	Store    *sqlstore.Store
 	Service  *booking.Service
 	Sessions *auth.Manager
+	Identity *Identity // accounts, limits, SPID/CIE/OIDC (see identity.go)
 	handler  http.Handler
 	server   *http.Server
 	ln       net.Listener
@@ -94,7 +96,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api.New(api.Config{Service: svc, Sessions: sessions, Demo: cfg.Demo, Logger: log}))
 	mux.HandleFunc("GET /healthz", a.healthz)
-	a.handler = sessions.Middleware(mux)
+	if err := a.setupIdentity(ctx, mux); err != nil {
+		store.Close()
+		return nil, err
+	}
+	a.handler = a.Identity.protect(sessions.Middleware(mux))
 	return a, nil
 }
 
@@ -159,6 +165,7 @@ func (a *App) housekeeping(ctx context.Context) {
 		if err := a.Store.DeleteExpired(ctx); err != nil && ctx.Err() == nil {
 			a.log.Warn("housekeeping", "err", err)
 		}
+		a.identityHousekeeping(ctx)
 		select {
 		case <-ctx.Done():
 			return

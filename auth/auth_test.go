@@ -49,7 +49,7 @@ func newEnv(t *testing.T, dialect string, limits *auth.RateLimits) *env {
 	sessions := auth.NewManager(e.store.Sessions(), auth.Options{})
 	e.acc = auth.NewAccounts(auth.AccountsConfig{Sessions: sessions, Store: e.store, BaseURL: e.srv.URL, Demo: true, Limits: limits,
 		Lockout: auth.Lockout{AccountThreshold: 3, IPThreshold: 10, Base: time.Minute, Max: 10 * time.Minute, ResetAfter: 15 * time.Minute},
-		Now: e.clock.now, Logger: slog.New(slog.DiscardHandler)})
+		Now:     e.clock.now, Logger: slog.New(slog.DiscardHandler)})
 	mux := http.NewServeMux()
 	e.acc.Register(mux)
 	mux.Handle("POST /api/v1/holds", auth.Middleware(limits.Hold)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(201) })))

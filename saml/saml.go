@@ -358,6 +358,10 @@ func (p *Provider) login(w http.ResponseWriter, r *http.Request) {
 	if idpID == "" && len(p.cfg.IdPs) == 1 {
 		idpID = p.cfg.IdPs[0].EntityID
 	}
+	if idpID == "" {
+		p.chooser(w, r)
+		return
+	}
 	idp, ok := p.idps[idpID]
 	if !ok {
 		a.ErrorPage(w, r, "Accesso", booking.Invalid(booking.FieldError{Field: "idp", Message: "Scelga il gestore dell'identità dall'elenco della pagina di accesso."}))
@@ -393,6 +397,21 @@ func (p *Provider) login(w http.ResponseWriter, r *http.Request) {
 	label = strings.TrimPrefix(label, "Entra con ")
 	postForm.Execute(w, map[string]string{"Label": label, "IdP": idpName(idp), "URL": req.Destination,
 		"SAMLRequest": base64.StdEncoding.EncodeToString(xmlBytes), "RelayState": relay, "Nonce": nonce})
+}
+
+var chooserPage = template.Must(template.New("chooser").Parse(`<!doctype html>
+<html lang="it"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Label}} — Prenota</title></head>
+<body><main class="container my-4"><h1>{{.Label}}</h1>
+<p>Scelga il suo gestore dell'identità digitale:</p>
+<ul class="list-unstyled">{{range .IdPs}}<li><a class="btn btn-outline-primary my-1" href="{{.LoginURL}}">{{.Name}}</a></li>{{end}}</ul>
+</main></body></html>`))
+
+// chooser lists the IdPs when the login page did not say which.
+func (p *Provider) chooser(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	lp := p.LoginProvider(r.FormValue("next"))
+	chooserPage.Execute(w, lp)
 }
 
 // formAction is the CSP source of the IdP's origin.

@@ -3,6 +3,7 @@
 //	prenota serve     serve HTTP (applies migrations first)
 //	prenota migrate   apply the database migrations and exit
 //	prenota demo      load the demo Comune into an empty database and exit
+//	prenota user add  create an account for staff or an authorised third party
 //
 // Every flag has a PRENOTA_* environment variable (see SPEC §14); flags win.
 package main
@@ -40,6 +41,7 @@ commands:
   serve     serve HTTP (applies migrations first)
   migrate   apply the database migrations and exit
   demo      load the demo Comune into an empty database and exit
+  user add  create an account (prenota user add --login L --name N --email E [--cf CF] [--role R])
 
 flags (each also read from the PRENOTA_* variable in brackets):
 `
@@ -51,6 +53,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return nil
 	}
 	cmd := args[0]
+	if cmd == "user" {
+		return runUser(ctx, args[1:], getenv, os.Stdin, stderr)
+	}
 	f := newFlags(getenv, stderr)
 	if err := f.fs.Parse(args[1:]); err != nil {
 		return err
@@ -138,6 +143,7 @@ func newFlags(getenv func(string) string, out io.Writer) *flags {
 			f.err = errors.Join(f.err, fmt.Errorf("PRENOTA_RATE_LIMIT: %w", err))
 		}
 	}
+	f.identityFlags(getenv)
 	f.fs.TextVar(&f.level, "log-level", levelOf(env("PRENOTA_LOG_LEVEL", "info")), "debug, info, warn or error [PRENOTA_LOG_LEVEL]")
 	return f
 }

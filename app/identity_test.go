@@ -1,0 +1,59 @@
+package app
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/prenota/prenota/auth"
+	"github.com/prenota/prenota/internal/testdb"
+)
+
+func TestIdentityWiring(t *testing.T) {
+	cfg := Config{Addr: "127.0.0.1:0", DatabaseURL: testdb.URL(t, "sqlite"), BaseURL: "http://localhost:8080", Demo: true, RateLimit: true}
+	a, err := New(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	srv := httptest.NewServer(a.Handler())
+	defer srv.Close()
+
+	res, err := http.Get(srv.URL + "/auth/providers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ps []auth.Provider
+	json.NewDecoder(res.Body).Decode(&ps)
+	res.Body.Close()
+	if len(ps) != 2 || ps[0].ID != "password" || ps[1].ID != "demo" || !ps[1].Test {
+		t.Errorf("providers %+v", ps)
+	}
+	res, _ = http.Get(srv.URL + "/api/v1/luoghi/comuni?q=santarc")
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(b), "SANTARCANGELO DI ROMAGNA") {
+		t.Errorf("luoghi: %s %s", res.Status, b)
+	}
+	req, _ := http.NewRequest("POST", srv.URL+"/auth/demo", strings.NewReader("codice_fiscale=RSSMRA70A01H501S"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "https://evil.example")
+	res, _ = http.DefaultClient.Do(req)
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site POST: %s", res.Status)
+	}
+
+	cfg.Identity.Production = true
+	if _, err := New(t.Context(), cfg); err == nil || !strings.Contains(err.Error(), "demo identity provider is refused") {
+		t.Errorf("production with demo: %v", err)
+	}
+	cfg.Demo = false
+	cfg.Identity.SPIDMetadata = []string{"idp.xml"}
+	if _, err := New(t.Context(), cfg); err == nil || !strings.Contains(err.Error(), "PRENOTA_SAML_KEY") {
+		t.Errorf("SPID without keys: %v", err)
+	}
+}
