@@ -98,6 +98,7 @@ const identityKey = "identity"
 func NewManager(store scs.Store, opt Options) *Manager {
 	m := scs.New()
 	m.Store = store
+	m.Codec = codec{}
 	m.IdleTimeout = opt.IdleTimeout
 	if m.IdleTimeout == 0 {
 		m.IdleTimeout = 30 * time.Minute
