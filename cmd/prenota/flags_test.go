@@ -1,0 +1,78 @@
+package main
+
+import (
+	"io"
+	"strings"
+	"testing"
+)
+
+func parse(t *testing.T, env map[string]string, args ...string) (*flags, error) {
+	t.Helper()
+	f := newFlags(func(k string) string { return env[k] }, io.Discard)
+	if err := f.fs.Parse(args); err != nil {
+		return f, err
+	}
+	return f, f.err
+}
+
+func TestConfigurationContract(t *testing.T) {
+	f, err := parse(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := f.cfg
+	if c.Addr != ":8080" || c.DatabaseURL != "sqlite:./data/prenota.db" || c.BaseURL != "http://localhost:8080" ||
+		c.Demo || c.SMTPURL != "" || c.HoldSeconds != 0 || !c.RateLimit {
+		t.Fatalf("defaults: %+v", c)
+	}
+	env := map[string]string{
+		"PRENOTA_ADDR": "127.0.0.1:9000", "PRENOTA_DATABASE_URL": "postgres://db/prenota", "PRENOTA_BASE_URL": "https://prenota.comune.it",
+		"PRENOTA_DEMO": "1", "PRENOTA_SMTP_URL": "smtp://u:p@mail:25", "PRENOTA_HOLD_SECONDS": "30", "PRENOTA_RATE_LIMIT": "off",
+	}
+	f, err = parse(t, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = f.cfg
+	if c.Addr != "127.0.0.1:9000" || c.DatabaseURL != "postgres://db/prenota" || c.BaseURL != "https://prenota.comune.it" ||
+		!c.Demo || c.SMTPURL != "smtp://u:p@mail:25" || c.HoldSeconds != 30 || c.RateLimit {
+		t.Fatalf("from the environment: %+v", c)
+	}
+	// Flags win over the environment.
+	f, err = parse(t, env, "--addr", ":7000", "--demo=false", "--hold-seconds", "5", "--rate-limit", "on")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := f.cfg; c.Addr != ":7000" || c.Demo || c.HoldSeconds != 5 || !c.RateLimit {
+		t.Fatalf("flags over environment: %+v", c)
+	}
+}
+
+func TestConfigurationErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"demo not a boolean", map[string]string{"PRENOTA_DEMO": "maybe"}, nil, "PRENOTA_DEMO"},
+		{"hold seconds not a number", map[string]string{"PRENOTA_HOLD_SECONDS": "ten"}, nil, "PRENOTA_HOLD_SECONDS"},
+		{"rate limit neither on nor off", map[string]string{"PRENOTA_RATE_LIMIT": "sometimes"}, nil, "PRENOTA_RATE_LIMIT"},
+		{"rate limit flag", nil, []string{"--rate-limit", "x"}, "want on or off"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parse(t, tt.env, tt.args...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want one naming %s", err, tt.want)
+			}
+		})
+	}
+	f, err := parse(t, map[string]string{"PRENOTA_DATABASE_URL": "mysql://x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.cfg.Validate(); err == nil || !strings.Contains(err.Error(), "database-url") {
+		t.Fatalf("Validate: %v", err)
+	}
+}
