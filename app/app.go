@@ -100,6 +100,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		store.Close()
 		return nil, err
 	}
+	pages, err := a.webHandler()
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	mux.Handle("/", pages)
 	a.handler = a.Identity.protect(sessions.Middleware(mux))
 	return a, nil
 }

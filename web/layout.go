@@ -5,6 +5,7 @@ package web
 
 import (
 	"embed"
+	"errors"
 	"html/template"
 	"io/fs"
 	"strings"
@@ -42,6 +43,9 @@ type Layout struct {
 	Breadcrumb []Crumb // from the home page to the current page, which comes last
 	PageTitle  string  // the <h1> and the start of <title>
 	Flash      Flash   // one message shown above the content; zero shows nothing
+	// Impersonating is the codice fiscale of the fruitore when the user books
+	// for someone else (conto terzi): a banner says so, with "Disconnetti".
+	Impersonating string
 }
 
 // Crumb is one breadcrumb item. The last item is the current page and is not
@@ -71,6 +75,22 @@ func Funcs() template.FuncMap {
 		},
 		// lastIndex is len-1, for the current page of a breadcrumb.
 		"lastIndex": func(items []Crumb) int { return len(items) - 1 },
+		// dict builds the data of a partial template from key, value pairs:
+		// {{template "input" dict "Name" "nome" "Label" "Nome"}}.
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, errors.New("dict: odd number of arguments")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, errors.New("dict: keys must be strings")
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
 		// telHref keeps the digits and a leading + of a phone number.
 		"telHref": func(phone string) string {
 			return strings.Map(func(r rune) rune {

@@ -11,3 +11,135 @@
   }
   document.documentElement.classList.add('js');
 })();
+
+// Progressive enhancement of the booking pages. Everything works without it:
+// the grid is a form of checkboxes, the countdown shows the expiry time, the
+// forms post normally.
+(function () {
+  'use strict';
+
+  function pad(n) { return (n < 10 ? '0' : '') + n; }
+
+  // --- week grid: consecutive slots of one day, up to data-max ---
+  function selectionText(form) {
+    var sel = checked(form);
+    var out = form.querySelector('#selezione');
+    form.querySelectorAll('.slot-check + label').forEach(function (l) {
+      l.title = l.previousElementSibling.dataset.range;
+    });
+    if (!out) return;
+    if (sel.length === 0) { out.textContent = ''; return; }
+    var first = sel[0].dataset.range.split(' a ')[0];
+    var last = sel[sel.length - 1].dataset.range.split(' a ')[1];
+    var text = first + ' a ' + last;
+    out.textContent = 'Selezione: ' + text;
+    sel.forEach(function (c) { c.nextElementSibling.title = text; });
+  }
+  function checked(form) {
+    return Array.prototype.filter.call(form.querySelectorAll('.slot-check'), function (c) { return c.checked; })
+      .sort(function (a, b) { return Date.parse(a.dataset.start) - Date.parse(b.dataset.start); });
+  }
+  function contiguous(sel) {
+    for (var i = 1; i < sel.length; i++) {
+      if (Date.parse(sel[i].dataset.start) !== Date.parse(sel[i - 1].dataset.end)) return false;
+    }
+    return true;
+  }
+  function onSlotChange(cb) {
+    var form = cb.form;
+    var max = parseInt(form.dataset.max, 10) || 1;
+    var all = form.querySelectorAll('.slot-check');
+    if (cb.checked) {
+      all.forEach(function (o) { if (o !== cb && o.dataset.day !== cb.dataset.day) o.checked = false; });
+      var sel = checked(form);
+      if (!contiguous(sel) || sel.length > max) {
+        all.forEach(function (o) { if (o !== cb) o.checked = false; });
+      }
+    } else {
+      // Unchecking in the middle splits the run: keep the part before.
+      var rest = checked(form), keep = [];
+      for (var i = 0; i < rest.length; i++) {
+        if (i > 0 && Date.parse(rest[i].dataset.start) !== Date.parse(rest[i - 1].dataset.end)) break;
+        keep.push(rest[i]);
+      }
+      rest.forEach(function (o) { if (keep.indexOf(o) < 0) o.checked = false; });
+    }
+    selectionText(form);
+  }
+
+  // --- hold countdown: "Restano mm:ss" ---
+  function countdown(banner) {
+    var out = banner.querySelector('.hold-remaining');
+    var live = banner.querySelector('.hold-live');
+    var parts = (out.textContent || '0:0').split(':');
+    var end = Date.now() + (parseInt(parts[0], 10) * 60 + parseInt(parts[1], 10)) * 1000;
+    var timer;
+    function tick() {
+      var s = Math.max(0, Math.round((end - Date.now()) / 1000));
+      out.textContent = pad(Math.floor(s / 60)) + ':' + pad(s % 60);
+      if (s === 60 && live) live.textContent = 'Attenzione: resta un minuto per completare la prenotazione.';
+      if (s <= 0) {
+        clearInterval(timer);
+        window.location.href = '/prenota/scaduta';
+      }
+    }
+    timer = setInterval(tick, 1000);
+    tick();
+  }
+
+  // --- anagrafica: Provincia and Comune only for people born in Italy ---
+  function bornInItaly(input) {
+    var v = (input.value || '').trim().toUpperCase();
+    var italy = v === '' || v === 'ITALIA';
+    document.querySelectorAll('.born-in-italy').forEach(function (el) { el.hidden = !italy; });
+  }
+
+  // --- conferma: the summary follows what is typed ---
+  function mirror(el) {
+    if (!el.name) return;
+    var dd = document.querySelector('[data-summary-of="' + el.name + '"]');
+    if (!dd) return;
+    var v = el.type === 'checkbox' ? (el.checked ? 'Sì' : 'No') : (el.value || '').trim();
+    dd.textContent = v || '\u2014';
+  }
+
+  // --- satisfaction widget ---
+  function rate(input) {
+    var n = parseInt(input.value, 10);
+    var form = input.form;
+    form.querySelectorAll('.rating-star').forEach(function (l, i) { l.classList.toggle('on', i < n); });
+    var pos = form.querySelector('.feedback-positive'), neg = form.querySelector('.feedback-negative');
+    if (pos) pos.hidden = n <= 3;
+    if (neg) neg.hidden = n > 3;
+  }
+  function initFeedback(root) {
+    root.querySelectorAll('.feedback-form .feedback-reasons').forEach(function (f) { f.hidden = true; });
+  }
+
+  document.addEventListener('change', function (e) {
+    var t = e.target;
+    if (t.matches('.slot-check')) onSlotChange(t);
+    else if (t.matches('.rating input')) rate(t);
+    else if (t.closest('.conferma-form')) mirror(t);
+  });
+  document.addEventListener('input', function (e) {
+    var t = e.target;
+    if (t.id === 'f-nazione_nascita') bornInItaly(t);
+    else if (t.closest('.conferma-form')) mirror(t);
+  });
+  document.addEventListener('htmx:afterSettle', function () {
+    var form = document.getElementById('form-griglia');
+    if (form) selectionText(form);
+  });
+  document.addEventListener('DOMContentLoaded', function () {
+    var form = document.getElementById('form-griglia');
+    if (form) selectionText(form);
+    var banner = document.querySelector('.hold-banner');
+    if (banner) countdown(banner);
+    var nazione = document.getElementById('f-nazione_nascita');
+    if (nazione) bornInItaly(nazione);
+    initFeedback(document);
+    var errors = document.getElementById('riepilogo-errori');
+    if (errors) errors.focus();
+  });
+})();

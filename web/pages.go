@@ -1,0 +1,344 @@
+package web
+
+import (
+	"fmt"
+	"html"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/prenota/prenota/auth"
+	"github.com/prenota/prenota/booking"
+	"github.com/prenota/prenota/codicefiscale"
+	"github.com/prenota/prenota/places"
+)
+
+// Crumbs shared by the pages of the booking area.
+var (
+	crumbArea = Crumb{"Prenotazioni", "/area-prenotazioni"}
+)
+
+type homePage struct{ Layout }
+
+func (s *server) home(w http.ResponseWriter, r *http.Request) error {
+	l := s.layout(r, "", "Servizi online")
+	l.Breadcrumb = nil
+	return s.render(w, r, "home", homePage{l})
+}
+
+type areaPage struct{ Layout }
+
+func (s *server) area(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, r, "area", areaPage{s.layout(r, "", "Prenotazioni", Crumb{"Prenotazioni", ""})})
+}
+
+// loginPage is "ACCESSO E AUTENTICAZIONE" (SPEC §2).
+type loginPage struct {
+	Layout
+	Next          string
+	IP            string
+	SPIDURL       string
+	CIEURL        string
+	Password      bool
+	Demo          bool
+	DemoUsers     []auth.DemoIdentity
+	Errors        []booking.FieldError
+	CF, Nome      string
+	Cognome, User string
+}
+
+func (p loginPage) Err(field string) string { return fieldMessage(p.Errors, field) }
+
+func (s *server) loginPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderLogin(w, r, loginPage{}, http.StatusOK)
+}
+
+func (s *server) renderLogin(w http.ResponseWriter, r *http.Request, p loginPage, status int) error {
+	p.Layout = s.layout(r, "", "Accesso e autenticazione", Crumb{"Accesso", ""})
+	if p.Next == "" {
+		p.Next = safeNext(r.URL.Query().Get("next"))
+	}
+	p.IP = clientIP(r)
+	q := "?next=" + url.QueryEscape(p.Next)
+	if s.cfg.SPIDLoginURL != "" {
+		p.SPIDURL = s.cfg.SPIDLoginURL + q
+	}
+	if s.cfg.CIELoginURL != "" {
+		p.CIEURL = s.cfg.CIELoginURL + q
+	}
+	p.Password = s.cfg.PasswordLogin != nil
+	p.Demo, p.DemoUsers = s.cfg.Demo, auth.DemoIdentities
+	return s.render(w, r, "accedi", p, status)
+}
+
+// demoLogin starts a session for a test identity of the demo provider.
+func (s *server) demoLogin(w http.ResponseWriter, r *http.Request) error {
+	if !s.cfg.Demo {
+		return booking.Errorf(booking.ENotFound, "La pagina richiesta non esiste.")
+	}
+	r.ParseForm()
+	next := safeNext(r.PostFormValue("next"))
+	cf := codicefiscale.Normalize(r.PostFormValue("cf"))
+	nome, cognome := strings.TrimSpace(r.PostFormValue("nome")), strings.TrimSpace(r.PostFormValue("cognome"))
+	known := false
+	for _, d := range auth.DemoIdentities {
+		known = known || d.Person.CodiceFiscale == cf
+	}
+	if !known {
+		var fs []booking.FieldError
+		if _, err := codicefiscale.Parse(cf); err != nil {
+			fs = append(fs, booking.FieldError{Field: "cf", Message: cfMessage(err)})
+		}
+		if nome == "" || utf8.RuneCountInString(nome) > 100 {
+			fs = append(fs, booking.FieldError{Field: "nome", Message: "Il campo Nome è obbligatorio (al massimo 100 caratteri)."})
+		}
+		if cognome == "" || utf8.RuneCountInString(cognome) > 100 {
+			fs = append(fs, booking.FieldError{Field: "cognome", Message: "Il campo Cognome è obbligatorio (al massimo 100 caratteri)."})
+		}
+		if len(fs) > 0 {
+			return s.renderLogin(w, r, loginPage{Next: next, Errors: fs, CF: r.PostFormValue("cf"), Nome: nome, Cognome: cognome}, http.StatusUnprocessableEntity)
+		}
+	}
+	if err := s.sess.Login(r.Context(), auth.DemoLogin(cf, nome, cognome)); err != nil {
+		return err
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+func (s *server) passwordLogin(w http.ResponseWriter, r *http.Request) error {
+	if s.cfg.PasswordLogin == nil {
+		return booking.Errorf(booking.ENotFound, "L'accesso con credenziali non è attivo.")
+	}
+	r.ParseForm()
+	next := safeNext(r.PostFormValue("next"))
+	id, err := s.cfg.PasswordLogin(r, r.PostFormValue("utente"), r.PostFormValue("password"))
+	if err != nil {
+		return s.renderLogin(w, r, loginPage{Next: next, User: r.PostFormValue("utente"),
+			Errors: []booking.FieldError{{Field: "utente", Message: booking.ErrorMessage(err)}}}, http.StatusUnauthorized)
+	}
+	if err := s.sess.Login(r.Context(), id); err != nil {
+		return err
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+func (s *server) logout(w http.ResponseWriter, r *http.Request) error {
+	if h, ok := s.heldState(r); ok {
+		if id, ok := auth.Current(r.Context()); ok {
+			s.svc.Release(r.Context(), h.ID, id.Subject)
+		}
+	}
+	if err := s.sess.Logout(r.Context()); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+	return nil
+}
+
+// cfMessage is the Italian message of a codice fiscale parse error.
+func cfMessage(err error) string {
+	if fe, ok := err.(*codicefiscale.FieldError); ok {
+		return fe.Message
+	}
+	return "Il codice fiscale non è valido."
+}
+
+// treeNode is a node of the resource tree as the page shows it.
+type treeNode struct {
+	ID       int64
+	Name     string
+	Bookable bool
+	Open     bool // a group that contains the selected resource
+	Current  bool
+	Children []treeNode
+}
+
+func buildTree(ns []*booking.Node, selected int64) ([]treeNode, bool) {
+	var out []treeNode
+	found := false
+	for _, n := range ns {
+		t := treeNode{ID: n.ID, Name: n.Name, Bookable: n.Bookable, Current: n.ID == selected}
+		t.Children, t.Open = buildTree(n.Children, selected)
+		if t.Current {
+			t.Open = true
+		}
+		found = found || t.Open
+		out = append(out, t)
+	}
+	return out, found
+}
+
+// prenotaPage is the "Prenotazioni Online" tab: the tree, and the welcome
+// text or the chosen resource's card.
+type prenotaPage struct {
+	Layout
+	Tab      string
+	Tree     []treeNode
+	Welcome  []string
+	Resource *booking.Resource
+	MapURL   string
+	Children []*booking.Node // of a chosen group
+}
+
+func (s *server) prenota(w http.ResponseWriter, r *http.Request) error {
+	nodes, err := s.svc.Tree(r.Context())
+	if err != nil {
+		return err
+	}
+	p := prenotaPage{Tab: "prenota"}
+	var selected int64
+	if v := r.URL.Query().Get("risorsa"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return booking.Errorf(booking.ENotFound, "La risorsa richiesta non esiste.")
+		}
+		res, err := s.svc.Resource(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		selected, p.Resource = id, &res
+		if res.Latitude != nil && res.Longitude != nil {
+			lat, lon := strconv.FormatFloat(*res.Latitude, 'f', 5, 64), strconv.FormatFloat(*res.Longitude, 'f', 5, 64)
+			p.MapURL = "https://www.openstreetmap.org/?mlat=" + lat + "&mlon=" + lon + "#map=17/" + lat + "/" + lon
+		}
+		if !res.Bookable {
+			p.Children = findChildren(nodes, id)
+		}
+	}
+	p.Tree, _ = buildTree(nodes, selected)
+	st, err := s.svc.Settings(r.Context())
+	if err != nil {
+		return err
+	}
+	for _, para := range strings.Split(st.Welcome, "\n\n") {
+		if strings.TrimSpace(para) != "" {
+			p.Welcome = append(p.Welcome, para)
+		}
+	}
+	title := "Prenotazioni Online"
+	crumbs := []Crumb{crumbArea, {"Prenotazioni Online", ""}}
+	if p.Resource != nil {
+		title = p.Resource.Name
+		crumbs = []Crumb{crumbArea, {"Prenotazioni Online", "/prenota"}, {p.Resource.Name, ""}}
+	}
+	p.Layout = s.layout(r, "prenota", title, crumbs...)
+	return s.render(w, r, "prenota", p)
+}
+
+func findChildren(ns []*booking.Node, id int64) []*booking.Node {
+	for _, n := range ns {
+		if n.ID == id {
+			return n.Children
+		}
+		if c := findChildren(n.Children, id); c != nil {
+			return c
+		}
+	}
+	return nil
+}
+
+// contoTerziPage is "Prenotazioni Online conto terzi" (SPEC §9).
+type contoTerziPage struct {
+	Layout
+	Tab   string
+	CF    string
+	Error string
+}
+
+func (s *server) contoTerzi(w http.ResponseWriter, r *http.Request, id auth.Identity) error {
+	p := contoTerziPage{Tab: "conto-terzi", CF: id.Impersonating}
+	p.Layout = s.layout(r, "conto-terzi", "Prenotazioni Online conto terzi", crumbArea, Crumb{"Conto terzi", ""})
+	return s.render(w, r, "conto_terzi", p)
+}
+
+func (s *server) impersonate(w http.ResponseWriter, r *http.Request, id auth.Identity) error {
+	cf := codicefiscale.Normalize(r.PostFormValue("codice_fiscale"))
+	code, err := codicefiscale.Parse(cf)
+	if err != nil || cf == id.CodiceFiscale {
+		msg := "Il codice fiscale del fruitore è il suo: per prenotare per sé usi la scheda Prenotazioni Online."
+		if err != nil {
+			msg = cfMessage(err)
+		}
+		p := contoTerziPage{Tab: "conto-terzi", CF: r.PostFormValue("codice_fiscale"), Error: msg}
+		p.Layout = s.layout(r, "conto-terzi", "Prenotazioni Online conto terzi", crumbArea, Crumb{"Conto terzi", ""})
+		return s.render(w, r, "conto_terzi", p, http.StatusUnprocessableEntity)
+	}
+	s.dropHold(r, id)
+	id.Impersonating = code.Value
+	if err := s.sess.Update(r.Context(), id); err != nil {
+		return err
+	}
+	s.sess.Pop(r.Context(), draftKey)
+	s.flash(r.Context(), "success", "Ora prenota per conto del fruitore con codice fiscale "+code.Value+". Scelga la risorsa da prenotare.")
+	http.Redirect(w, r, "/prenota", http.StatusSeeOther)
+	return nil
+}
+
+func (s *server) stopImpersonating(w http.ResponseWriter, r *http.Request, id auth.Identity) error {
+	s.dropHold(r, id)
+	id.Impersonating = ""
+	if err := s.sess.Update(r.Context(), id); err != nil {
+		return err
+	}
+	s.sess.Pop(r.Context(), draftKey)
+	s.flash(r.Context(), "info", "Non sta più prenotando per conto terzi: le prossime prenotazioni saranno a suo nome.")
+	http.Redirect(w, r, "/conto-terzi", http.StatusSeeOther)
+	return nil
+}
+
+// infoPage is a page of plain paragraphs: privacy, legal notes, accessibility.
+type infoPage struct {
+	Layout
+	Paragraphs []string
+}
+
+func (s *server) info(w http.ResponseWriter, r *http.Request) error {
+	var title string
+	var paras []string
+	switch r.URL.Path {
+	case "/privacy":
+		title = "Informativa privacy"
+		paras = []string{
+			"Il Comune tratta i dati personali inseriti nel servizio di prenotazione (nome, cognome, data e luogo di nascita, codice fiscale, email e telefono) solo per gestire l'appuntamento richiesto e inviare le comunicazioni che lo riguardano.",
+			"Il servizio usa soltanto un cookie tecnico di sessione, necessario per l'accesso: nessun cookie di profilazione o di terze parti.",
+			"I dati delle prenotazioni passate sono cancellati o resi anonimi dopo il periodo stabilito dal Comune. Per esercitare i suoi diritti (accesso, rettifica, cancellazione) scriva all'indirizzo indicato nei contatti.",
+		}
+	case "/note-legali":
+		title = "Note legali"
+		paras = []string{
+			"I contenuti di questo servizio sono pubblicati dal Comune. Il software Prenota è libero e a sorgente aperto.",
+			"La prenotazione è confermata solo dal messaggio di conferma con il codice di prenotazione.",
+		}
+	default:
+		title = "Dichiarazione di accessibilità"
+		paras = []string{
+			"Il Comune si impegna a rendere accessibile il servizio di prenotazione online, in conformità alla Legge 4/2004 (Legge Stanca) e alle Linee guida AgID sull'accessibilità degli strumenti informatici.",
+			"Il servizio è progettato per rispettare i criteri di successo delle WCAG 2.1 di livello AA: si può usare con la sola tastiera e con i lettori di schermo, e funziona anche senza JavaScript.",
+			"Per segnalare un problema di accessibilità scriva all'indirizzo email indicato nei contatti.",
+		}
+	}
+	return s.render(w, r, "info", infoPage{Layout: s.layout(r, "", title, Crumb{title, ""}), Paragraphs: paras})
+}
+
+// comuniOptions answers the autocomplete of Comune Nascita: <option>s for a
+// <datalist>, filtered by the typed prefix and the chosen province.
+func (s *server) comuniOptions(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	prefix := q.Get("comune_nascita")
+	cs := places.SearchComuni(prefix, q.Get("provincia_nascita"), 30)
+	var b strings.Builder
+	for _, c := range cs {
+		if c.Suppressed() {
+			continue
+		}
+		fmt.Fprintf(&b, "<option value=\"%s\"></option>", html.EscapeString(c.Name))
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	_, err := w.Write([]byte(b.String()))
+	return err
+}
