@@ -1,0 +1,325 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/prenota/prenota/auth"
+	"github.com/prenota/prenota/booking"
+)
+
+// This file keeps what the back office needs beyond booking.Store: the
+// agenda of a resource with attendance marks, the resources assigned to each
+// operatore, deleting nodes, closures and openings, and integration tokens.
+
+// Attendance marks.
+const (
+	Presente = "presente" // the citizen came
+	Assente  = "assente"  // "non presentato"
+)
+
+// AgendaEntry is a booking of an agenda with its attendance mark, if any.
+type AgendaEntry struct {
+	booking.Booking
+	Attendance string // "", Presente or Assente
+	MarkedBy   string
+}
+
+// Agenda returns the bookings (confirmed and cancelled) of a resource that
+// start in [from, to), in order of start.
+func (s *Store) Agenda(ctx context.Context, resourceID int64, from, to time.Time) ([]AgendaEntry, error) {
+	rows, err := s.r.QueryContext(ctx, s.q("SELECT "+prefixed("b.", bookingColumns)+`, COALESCE(a.state, ''), COALESCE(a.marked_by, '')
+		FROM bookings b LEFT JOIN attendance a ON a.booking_id = b.id
+		WHERE b.resource_id = ? AND b.starts_at >= ? AND b.starts_at < ? ORDER BY b.starts_at, b.created_at`), resourceID, ms(from), ms(to))
+	if err != nil {
+		return nil, wrap(err)
+	}
+	defer rows.Close()
+	var out []AgendaEntry
+	for rows.Next() {
+		var e AgendaEntry
+		b, err := scanBooking(scanFunc(func(dest ...any) error { return rows.Scan(append(dest, &e.Attendance, &e.MarkedBy)...) }))
+		if err != nil {
+			return nil, wrap(err)
+		}
+		e.Booking = b
+		out = append(out, e)
+	}
+	return out, wrap(rows.Err())
+}
+
+// prefixed qualifies each column of a column list with prefix.
+func prefixed(prefix, columns string) string {
+	cols := strings.Split(columns, ",")
+	for i, c := range cols {
+		c = strings.TrimSpace(c)
+		if strings.HasPrefix(c, "COALESCE(") {
+			c = "COALESCE(" + prefix + strings.TrimPrefix(c, "COALESCE(")
+		} else {
+			c = prefix + c
+		}
+		cols[i] = c
+	}
+	return strings.Join(cols, ", ")
+}
+
+// FutureBookings returns the confirmed bookings of a resource that start
+// after after, in order of start.
+func (s *Store) FutureBookings(ctx context.Context, resourceID int64, after time.Time) ([]booking.Booking, error) {
+	rows, err := s.r.QueryContext(ctx, s.q("SELECT "+bookingColumns+` FROM bookings
+		WHERE resource_id = ? AND status = ? AND starts_at > ? ORDER BY starts_at, created_at`), resourceID, booking.Confirmed, ms(after))
+	if err != nil {
+		return nil, wrap(err)
+	}
+	defer rows.Close()
+	var out []booking.Booking
+	for rows.Next() {
+		b, err := scanBooking(rows)
+		if err != nil {
+			return nil, wrap(err)
+		}
+		out = append(out, b)
+	}
+	return out, wrap(rows.Err())
+}
+
+// SetAttendance marks a booking Presente or Assente (replacing an earlier
+// mark).
+func (s *Store) SetAttendance(ctx context.Context, bookingID, state, by string, at time.Time) error {
+	if state != Presente && state != Assente {
+		return booking.Invalid(booking.FieldError{Field: "stato", Message: "Lo stato deve essere «presente» o «assente»."})
+	}
+	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO attendance (booking_id, state, marked_by, marked_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (booking_id) DO UPDATE SET state = excluded.state, marked_by = excluded.marked_by, marked_at = excluded.marked_at`),
+		bookingID, state, by, ms(at))
+	return wrap(err)
+}
+
+// Assignments returns, for each operatore's login, the resources (or
+// groups) assigned to them.
+func (s *Store) Assignments(ctx context.Context) (map[string][]int64, error) {
+	rows, err := s.r.QueryContext(ctx, "SELECT login, resource_id FROM operator_resources ORDER BY login, resource_id")
+	if err != nil {
+		return nil, wrap(err)
+	}
+	defer rows.Close()
+	out := map[string][]int64{}
+	for rows.Next() {
+		var login string
+		var id int64
+		if err := rows.Scan(&login, &id); err != nil {
+			return nil, wrap(err)
+		}
+		out[login] = append(out[login], id)
+	}
+	return out, wrap(rows.Err())
+}
+
+// AssignedResources returns the resources (or groups) assigned to login.
+func (s *Store) AssignedResources(ctx context.Context, login string) ([]int64, error) {
+	rows, err := s.r.QueryContext(ctx, s.q("SELECT resource_id FROM operator_resources WHERE login = ? ORDER BY resource_id"), strings.ToLower(login))
+	if err != nil {
+		return nil, wrap(err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, wrap(err)
+		}
+		out = append(out, id)
+	}
+	return out, wrap(rows.Err())
+}
+
+// SetAssignments replaces the resources assigned to login.
+func (s *Store) SetAssignments(ctx context.Context, login string, ids []int64) error {
+	login = strings.ToLower(login)
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q("DELETE FROM operator_resources WHERE login = ?"), login); err != nil {
+			return wrap(err)
+		}
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, s.q("INSERT INTO operator_resources (login, resource_id) VALUES (?, ?) ON CONFLICT DO NOTHING"), login, id); err != nil {
+				return wrap(err)
+			}
+		}
+		return nil
+	})
+}
+
+// Staff returns the accounts with role admin or operatore, by login.
+func (s *Store) Staff(ctx context.Context) ([]auth.User, error) {
+	rows, err := s.r.QueryContext(ctx, s.q("SELECT "+userColumns+" FROM users WHERE role IN (?, ?) ORDER BY login"), string(auth.RoleAdmin), string(auth.RoleOperatore))
+	if err != nil {
+		return nil, wrap(err)
+	}
+	defer rows.Close()
+	var out []auth.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, wrap(err)
+		}
+		out = append(out, u)
+	}
+	return out, wrap(rows.Err())
+}
+
+// StaffByCF returns the enabled admin or operatore account with codice
+// fiscale cf (a staff member who logged in with SPID or CIE), or ENotFound.
+func (s *Store) StaffByCF(ctx context.Context, cf string) (auth.User, error) {
+	if cf == "" {
+		return auth.User{}, booking.Errorf(booking.ENotFound, "Utente non trovato.")
+	}
+	u, err := scanUser(s.r.QueryRowContext(ctx, s.q("SELECT "+userColumns+` FROM users
+		WHERE codice_fiscale = ? AND role IN (?, ?) AND disabled = 0 ORDER BY login LIMIT 1`), strings.ToUpper(cf), string(auth.RoleAdmin), string(auth.RoleOperatore)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return auth.User{}, booking.Errorf(booking.ENotFound, "Utente non trovato.")
+	}
+	return u, wrap(err)
+}
+
+// DeleteResource deletes a node that has no children and has never been
+// booked, with its closures, openings and stale holds. EConflict otherwise:
+// a node with bookings can be hidden instead.
+func (s *Store) DeleteResource(ctx context.Context, id int64) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM resources WHERE parent_id = ?"), id).Scan(&n); err != nil {
+			return wrap(err)
+		}
+		if n > 0 {
+			return booking.Errorf(booking.EConflict, "La risorsa contiene altre risorse: le sposti o le elimini prima.")
+		}
+		if err := tx.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM bookings WHERE resource_id = ?"), id).Scan(&n); err != nil {
+			return wrap(err)
+		}
+		if n > 0 {
+			return booking.Errorf(booking.EConflict, "La risorsa ha delle prenotazioni: non si può eliminare, ma si può nascondere.")
+		}
+		for _, q := range []string{"DELETE FROM claims WHERE resource_id = ?", "DELETE FROM holds WHERE resource_id = ?",
+			"DELETE FROM closures WHERE resource_id = ?", "DELETE FROM openings WHERE resource_id = ?", "DELETE FROM operator_resources WHERE resource_id = ?"} {
+			if _, err := tx.ExecContext(ctx, s.q(q), id); err != nil {
+				return wrap(err)
+			}
+		}
+		res, err := tx.ExecContext(ctx, s.q("DELETE FROM resources WHERE id = ?"), id)
+		if err != nil {
+			return wrap(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return booking.Errorf(booking.ENotFound, "La risorsa richiesta non esiste.")
+		}
+		return nil
+	})
+}
+
+// DeleteClosure deletes a closure; ENotFound when there is none.
+func (s *Store) DeleteClosure(ctx context.Context, id int64) error {
+	return s.deleteOne(ctx, "DELETE FROM closures WHERE id = ?", id)
+}
+
+// DeleteOpening deletes a one-off opening; ENotFound when there is none.
+func (s *Store) DeleteOpening(ctx context.Context, id int64) error {
+	return s.deleteOne(ctx, "DELETE FROM openings WHERE id = ?", id)
+}
+
+func (s *Store) deleteOne(ctx context.Context, q string, id any) error {
+	res, err := s.w.ExecContext(ctx, s.q(q), id)
+	if err != nil {
+		return wrap(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return booking.Errorf(booking.ENotFound, "L'elemento richiesto non esiste.")
+	}
+	return nil
+}
+
+// Token is an integration token of the API. The token itself is shown once
+// when made; only its SHA-256 is stored.
+type Token struct {
+	ID        string
+	Name      string
+	Scope     string // TokenRead or TokenBook
+	CreatedBy string
+	CreatedAt time.Time
+	RevokedAt time.Time // zero while valid
+	LastUsed  time.Time
+}
+
+// The scopes of tokens: read lists resources and availability; book may also
+// hold, confirm and cancel.
+const (
+	TokenRead = "read"
+	TokenBook = "book"
+)
+
+// CreateToken stores t under the hex SHA-256 of the token.
+func (s *Store) CreateToken(ctx context.Context, t Token, hash string) error {
+	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO integration_tokens (id, name, token_hash, scope, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
+		t.ID, t.Name, hash, t.Scope, t.CreatedBy, ms(t.CreatedAt))
+	return wrap(err)
+}
+
+const tokenColumns = "id, name, scope, created_by, created_at, revoked_at, last_used"
+
+func scanToken(sc interface{ Scan(...any) error }) (Token, error) {
+	var t Token
+	var created int64
+	var revoked, used sql.NullInt64
+	err := sc.Scan(&t.ID, &t.Name, &t.Scope, &t.CreatedBy, &created, &revoked, &used)
+	t.CreatedAt = fromMS(created)
+	if revoked.Valid {
+		t.RevokedAt = fromMS(revoked.Int64)
+	}
+	if used.Valid {
+		t.LastUsed = fromMS(used.Int64)
+	}
+	return t, err
+}
+
+// Tokens returns every integration token, newest first.
+func (s *Store) Tokens(ctx context.Context) ([]Token, error) {
+	rows, err := s.r.QueryContext(ctx, "SELECT "+tokenColumns+" FROM integration_tokens ORDER BY created_at DESC, id")
+	if err != nil {
+		return nil, wrap(err)
+	}
+	defer rows.Close()
+	var out []Token
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, wrap(err)
+		}
+		out = append(out, t)
+	}
+	return out, wrap(rows.Err())
+}
+
+// RevokeToken revokes a token at at; ENotFound when there is no valid token
+// with id.
+func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time) error {
+	res, err := s.w.ExecContext(ctx, s.q("UPDATE integration_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"), ms(at), id)
+	if err != nil {
+		return wrap(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return booking.Errorf(booking.ENotFound, "Il token indicato non esiste o è già revocato.")
+	}
+	return nil
+}
+
+// TokenByHash returns the token whose hex SHA-256 is hash, revoked or not
+// (the caller checks RevokedAt), or ENotFound.
+func (s *Store) TokenByHash(ctx context.Context, hash string) (Token, error) {
+	t, err := scanToken(s.r.QueryRowContext(ctx, s.q("SELECT "+tokenColumns+" FROM integration_tokens WHERE token_hash = ?"), hash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Token{}, booking.Errorf(booking.ENotFound, "Token sconosciuto.")
+	}
+	return t, wrap(err)
+}
