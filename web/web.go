@@ -164,7 +164,7 @@ func (s *server) routes() {
 // layout returns the furniture of every page for r: the Comune, the user,
 // the impersonation banner and the pending flash message.
 func (s *server) layout(r *http.Request, nav, title string, crumbs ...Crumb) Layout {
-	l := Layout{Nav: nav, PageTitle: title, Breadcrumb: append([]Crumb{{"Home", "/"}}, crumbs...)}
+	l := Layout{Nav: nav, PageTitle: title, Breadcrumb: append([]Crumb{{"Servizi online", "/"}}, crumbs...)}
 	if st, err := s.svc.Settings(r.Context()); err == nil {
 		l.ComuneName, l.Address, l.Phone, l.Email = st.Name, st.Address, st.Phone, st.Email
 		if st.A11yURL != "" && st.A11yURL != "/accessibilita" {

@@ -119,7 +119,7 @@
   document.addEventListener('change', function (e) {
     var t = e.target;
     if (t.matches('.slot-check')) onSlotChange(t);
-    else if (t.matches('.rating input')) rate(t);
+    else if (t.matches('.feedback-stars input')) rate(t);
     else if (t.closest('.conferma-form')) mirror(t);
   });
   document.addEventListener('input', function (e) {
