@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/booking"
@@ -19,10 +20,26 @@ import (
 
 // Config is what the API needs.
 type Config struct {
-	Service  *booking.Service
-	Sessions *auth.Manager // logs in (demo) and out; the app wraps the handler in Sessions.Middleware
-	Demo     bool          // serve POST /api/v1/demo/login
-	Logger   *slog.Logger  // internal errors; slog.Default() when nil
+	Service *booking.Service
+	// Sessions logs in (demo) and out when Accounts is nil; the app wraps
+	// the handler in Sessions.Middleware.
+	Sessions *auth.Manager
+	// Accounts, when set, starts demo sessions (Accounts.Login: a new
+	// session token, the login audited), ends them (Accounts.Logout) and
+	// writes bookings confirmed and cancelled to the audit log. Nil: Sessions
+	// alone and no audit (tests).
+	Accounts *auth.Accounts
+	// Limits are the request limits on the demo login and on creating holds
+	// (429 with Retry-After); nil limits nothing.
+	Limits *auth.RateLimits
+	// BaseURL is the public URL (http(s)://host[:port]): the UID and the
+	// link of the calendar files. calendar.ics fails without it.
+	BaseURL string
+	// HoldOverride, when > 0, is how long every hold lasts (the service's
+	// booking.Options.HoldDuration); the resource details report it.
+	HoldOverride time.Duration
+	Demo         bool         // serve POST /api/v1/demo/login
+	Logger       *slog.Logger // internal errors; slog.Default() when nil
 }
 
 // New returns the handler of the full paths /api/v1/…. Wrap it in
@@ -42,12 +59,16 @@ func New(c Config) http.Handler {
 
 // api holds the dependencies of the handlers.
 type api struct {
-	svc      *booking.Service
-	sessions *auth.Manager
-	demo     bool
-	log      *slog.Logger
-	openapi  []byte
-	mux      *http.ServeMux
+	svc          *booking.Service
+	sessions     *auth.Manager
+	accounts     *auth.Accounts
+	limits       *auth.RateLimits
+	baseURL      string
+	holdOverride time.Duration
+	demo         bool
+	log          *slog.Logger
+	openapi      []byte
+	mux          *http.ServeMux
 }
 
 // route is one operation; the list is also what the OpenAPI test compares
@@ -58,9 +79,13 @@ type route struct {
 }
 
 func newAPI(c Config) *api {
-	a := &api{svc: c.Service, sessions: c.Sessions, demo: c.Demo, log: c.Logger}
+	a := &api{svc: c.Service, sessions: c.Sessions, accounts: c.Accounts, limits: c.Limits, baseURL: c.BaseURL,
+		holdOverride: c.HoldOverride, demo: c.Demo, log: c.Logger}
 	if a.log == nil {
 		a.log = slog.Default()
+	}
+	if a.sessions == nil && a.accounts != nil {
+		a.sessions = a.accounts.Sessions()
 	}
 	a.openapi = openAPIDocument(c.Demo)
 	a.mux = http.NewServeMux()
@@ -106,6 +131,8 @@ func (a *api) routes() []route {
 		{"POST", "/api/v1/bookings", a.createBooking},
 		{"GET", "/api/v1/bookings", a.listBookings},
 		{"GET", "/api/v1/bookings/{id}", a.getBooking},
+		{"GET", "/api/v1/bookings/{id}/receipt.pdf", a.receiptPDF},
+		{"GET", "/api/v1/bookings/{id}/calendar.ics", a.calendarICS},
 		{"DELETE", "/api/v1/bookings/{id}", a.cancelBooking},
 		{"POST", "/api/v1/logout", a.logout},
 	}

@@ -40,7 +40,8 @@ func (c *clock) Add(d time.Duration) {
 // day before is a holiday (Immacolata).
 var start = time.Date(2026, 12, 9, 9, 0, 0, 0, booking.Rome)
 
-// env is the API over a real store, served over HTTP with sessions.
+// env is the API over a real store, served over HTTP with sessions and
+// accounts (demo logins and bookings audited), without rate limits.
 type env struct {
 	t                   *testing.T
 	srv                 *httptest.Server
@@ -50,7 +51,13 @@ type env struct {
 	group, desk, hidden int64 // test resources
 }
 
-func newEnv(t *testing.T, dialect string) *env {
+// testBaseURL is the public URL of the test API: calendar UIDs end in
+// "@prenota.test".
+const testBaseURL = "https://prenota.test"
+
+// newEnv returns an env of dialect; opts adjust the API's Config (limits,
+// another audit store…) before it is built.
+func newEnv(t *testing.T, dialect string, opts ...func(*env, *Config)) *env {
 	t.Helper()
 	store := testdb.Open(t, dialect)
 	clk := &clock{t: start}
@@ -78,7 +85,12 @@ func newEnv(t *testing.T, dialect string) *env {
 	e.group, e.desk, e.hidden = group.ID, desk.ID, hidden.ID
 
 	sessions := auth.NewManager(store.Sessions(), auth.Options{})
-	e.srv = httptest.NewServer(sessions.Middleware(New(Config{Service: svc, Sessions: sessions, Demo: true})))
+	accounts := auth.NewAccounts(auth.AccountsConfig{Sessions: sessions, Store: store, BaseURL: testBaseURL, Demo: true, Now: clk.Now})
+	cfg := Config{Service: svc, Sessions: sessions, Accounts: accounts, BaseURL: testBaseURL, Demo: true}
+	for _, o := range opts {
+		o(e, &cfg)
+	}
+	e.srv = httptest.NewServer(sessions.Middleware(New(cfg)))
 	t.Cleanup(e.srv.Close)
 	return e
 }
@@ -185,10 +197,11 @@ func (r resp) problem(t *testing.T, want int, field string) problem {
 	return p
 }
 
-// forEachDialect runs test against a fresh env of each dialect.
-func forEachDialect(t *testing.T, test func(t *testing.T, e *env)) {
+// forEachDialect runs test against a fresh env of each dialect, built with
+// opts.
+func forEachDialect(t *testing.T, test func(t *testing.T, e *env), opts ...func(*env, *Config)) {
 	for _, d := range testdb.Dialects() {
-		t.Run(d, func(t *testing.T) { test(t, newEnv(t, d)) })
+		t.Run(d, func(t *testing.T) { test(t, newEnv(t, d, opts...)) })
 	}
 }
 

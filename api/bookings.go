@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"sort"
@@ -169,6 +170,7 @@ func (a *api) createBooking(w http.ResponseWriter, r *http.Request) error {
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated
+		a.audit(r, auth.AuditBookingConfirmed, b)
 	}
 	return writeJSON(w, status, toBookingJSON(b))
 }
@@ -268,9 +270,29 @@ func (a *api) cancelBooking(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := a.svc.Cancel(r.Context(), bid, id.Subject); err != nil {
+	// Read it first so that a repeated DELETE is not audited as a second
+	// cancellation (Service.Cancel answers both the same way).
+	b, err := a.svc.Booking(r.Context(), bid, id.Subject)
+	if err != nil {
 		return err
+	}
+	if b.Status != booking.Cancelled {
+		if b, err = a.svc.Cancel(r.Context(), bid, id.Subject); err != nil {
+			return err
+		}
+		a.audit(r, auth.AuditBookingCancelled, b)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// audit writes action on b to the audit log, with the booking code as
+// detail. The booking is already made or cancelled: a failure is logged
+// (by Accounts.Audit), not shown, and a client that hung up does not stop
+// the write.
+func (a *api) audit(r *http.Request, action string, b booking.Booking) {
+	if a.accounts == nil {
+		return
+	}
+	_ = a.accounts.Audit(context.WithoutCancel(r.Context()), auth.AuditFor(r, action, b.ID, b.Code))
 }

@@ -56,7 +56,8 @@ type holdJSON struct {
 }
 
 // createHold answers POST /api/v1/holds: 201 with the hold; 409 when a seat
-// is gone.
+// is gone; 429 over the hold limits of the caller's identity or address
+// (counted on well-formed requests, the ones that reach the database).
 func (a *api) createHold(w http.ResponseWriter, r *http.Request) error {
 	id, err := identity(r)
 	if err != nil {
@@ -68,6 +69,9 @@ func (a *api) createHold(w http.ResponseWriter, r *http.Request) error {
 	}
 	req, err := parseHold(data)
 	if err != nil {
+		return err
+	}
+	if err := a.limits.Hold(r); err != nil {
 		return err
 	}
 	req.Owner = id.Subject

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/booking"
 )
 
@@ -79,8 +80,11 @@ func (a *api) error(w http.ResponseWriter, r *http.Request, err error) {
 	case p.Status >= 500:
 		a.log.ErrorContext(r.Context(), "api: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	if p.Status == http.StatusUnauthorized {
+	switch p.Status {
+	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="prenota"`)
+	case http.StatusTooManyRequests:
+		auth.WriteRetryAfter(w, err) // when err is an *auth.LimitError
 	}
 	w.Header().Set("Content-Type", "application/problem+json; charset=utf-8")
 	w.Header().Set("Content-Language", "it")

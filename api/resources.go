@@ -52,7 +52,8 @@ type resourceJSON struct {
 	SlotMinutes      int                  `json:"slot_minutes"`
 	Capacity         int                  `json:"capacity"`
 	MaxSlots         int                  `json:"max_slots"`
-	HoldMinutes      int                  `json:"hold_minutes"`
+	HoldMinutes      int                  `json:"hold_minutes"` // rounded up
+	HoldSeconds      int                  `json:"hold_seconds"`
 	DaysAhead        int                  `json:"days_ahead"`
 	MinNoticeMinutes int                  `json:"min_notice_minutes"`
 	Documents        string               `json:"documents"`
@@ -83,7 +84,12 @@ func (a *api) getResource(w http.ResponseWriter, r *http.Request) error {
 	if res.Bookable {
 		s := res.Schedule
 		out.SlotMinutes, out.Capacity, out.MaxSlots = s.SlotMinutes, s.Capacity, s.MaxSlots
-		out.HoldMinutes = int(s.HoldDuration() / time.Minute)
+		hold := s.HoldDuration()
+		if a.holdOverride > 0 {
+			hold = a.holdOverride
+		}
+		out.HoldMinutes = int((hold + time.Minute - 1) / time.Minute)
+		out.HoldSeconds = int((hold + time.Second - 1) / time.Second)
 		out.DaysAhead, out.MinNoticeMinutes = s.DaysAhead, s.MinNoticeMinutes
 	}
 	if out.ExtraFields == nil {

@@ -69,8 +69,12 @@ func cfShape(s string) bool {
 }
 
 // demoLogin answers POST /api/v1/demo/login (demo mode only): it starts a
-// session for the test identity and returns it.
+// session for the test identity and returns it; 429 over the login limit
+// of the client's address (every attempt counts, as for the other logins).
 func (a *api) demoLogin(w http.ResponseWriter, r *http.Request) error {
+	if err := a.limits.Login(r); err != nil {
+		return err
+	}
 	data, err := readJSON(w, r)
 	if err != nil {
 		return err
@@ -79,22 +83,35 @@ func (a *api) demoLogin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if a.sessions == nil {
-		return booking.Internal(errNoSessions)
-	}
 	id := auth.DemoLogin(b.CodiceFiscale, b.Nome, b.Cognome)
-	if err := a.sessions.Login(r.Context(), id); err != nil {
-		return booking.Internal(err)
+	switch {
+	case a.accounts != nil:
+		// A new session token (no fixation) and the login audited.
+		if err := a.accounts.Login(r, id); err != nil {
+			return err // already EInternal
+		}
+	case a.sessions != nil:
+		if err := a.sessions.Login(r.Context(), id); err != nil {
+			return booking.Internal(err)
+		}
+	default:
+		return booking.Internal(errNoSessions)
 	}
 	return writeJSON(w, http.StatusOK, id)
 }
 
-// logout answers POST /api/v1/logout: 204, the session is ended (if any).
+// logout answers POST /api/v1/logout: 204, the session is ended (if any)
+// and, with Accounts, the logout audited.
 func (a *api) logout(w http.ResponseWriter, r *http.Request) error {
-	if a.sessions != nil {
-		if err := a.sessions.Logout(r.Context()); err != nil {
-			return booking.Internal(err)
-		}
+	var err error
+	switch {
+	case a.accounts != nil:
+		err = a.accounts.Logout(r)
+	case a.sessions != nil:
+		err = a.sessions.Logout(r.Context())
+	}
+	if err != nil {
+		return booking.Internal(err)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

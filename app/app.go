@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prenota/prenota/api"
 	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/booking"
 	"github.com/prenota/prenota/demo"
@@ -94,12 +93,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	sessions := auth.NewManager(store.Sessions(), auth.Options{Secure: strings.HasPrefix(cfg.BaseURL, "https://")})
 	a := &App{cfg: cfg, log: log, Store: store, Service: svc, Sessions: sessions}
 	mux := http.NewServeMux()
-	mux.Handle("/api/", api.New(api.Config{Service: svc, Sessions: sessions, Demo: cfg.Demo, Logger: log}))
 	mux.HandleFunc("GET /healthz", a.healthz)
 	if err := a.setupIdentity(ctx, mux); err != nil {
 		store.Close()
 		return nil, err
 	}
+	mux.Handle("/api/", a.apiHandler())
 	pages, err := a.webHandler()
 	if err != nil {
 		store.Close()
