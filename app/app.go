@@ -98,7 +98,14 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		store.Close()
 		return nil, err
 	}
-	mux.Handle("/api/", a.apiHandler())
+	mux.Handle("/api/", a.withTokens(a.apiHandler()))
+	backoffice, err := a.backofficeHandler()
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	mux.Handle("/backoffice/", backoffice)
+	mux.Handle("/backoffice", backoffice)
 	pages, err := a.webHandler()
 	if err != nil {
 		store.Close()

@@ -31,9 +31,10 @@ type AgendaEntry struct {
 // Agenda returns the bookings (confirmed and cancelled) of a resource that
 // start in [from, to), in order of start.
 func (s *Store) Agenda(ctx context.Context, resourceID int64, from, to time.Time) ([]AgendaEntry, error) {
-	rows, err := s.r.QueryContext(ctx, s.q("SELECT "+prefixed("b.", bookingColumns)+`, COALESCE(a.state, ''), COALESCE(a.marked_by, '')
+	rows, err := s.r.QueryContext(ctx, s.q("SELECT "+bookingColumns+`, att_state, att_by FROM (
+		SELECT b.*, COALESCE(a.state, '') AS att_state, COALESCE(a.marked_by, '') AS att_by
 		FROM bookings b LEFT JOIN attendance a ON a.booking_id = b.id
-		WHERE b.resource_id = ? AND b.starts_at >= ? AND b.starts_at < ? ORDER BY b.starts_at, b.created_at`), resourceID, ms(from), ms(to))
+		WHERE b.resource_id = ? AND b.starts_at >= ? AND b.starts_at < ?) x ORDER BY starts_at, created_at`), resourceID, ms(from), ms(to))
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -49,21 +50,6 @@ func (s *Store) Agenda(ctx context.Context, resourceID int64, from, to time.Time
 		out = append(out, e)
 	}
 	return out, wrap(rows.Err())
-}
-
-// prefixed qualifies each column of a column list with prefix.
-func prefixed(prefix, columns string) string {
-	cols := strings.Split(columns, ",")
-	for i, c := range cols {
-		c = strings.TrimSpace(c)
-		if strings.HasPrefix(c, "COALESCE(") {
-			c = "COALESCE(" + prefix + strings.TrimPrefix(c, "COALESCE(")
-		} else {
-			c = prefix + c
-		}
-		cols[i] = c
-	}
-	return strings.Join(cols, ", ")
 }
 
 // FutureBookings returns the confirmed bookings of a resource that start

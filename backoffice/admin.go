@@ -1,0 +1,320 @@
+package backoffice
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/prenota/prenota/auth"
+	"github.com/prenota/prenota/booking"
+	"github.com/prenota/prenota/sqlstore"
+	"github.com/prenota/prenota/web"
+)
+
+// tokensPage lists the integration tokens; New is the token just made,
+// shown once.
+type tokensPage struct {
+	web.Layout
+	Admin  bool
+	Tokens []sqlstore.Token
+	New    string
+	Name   string
+}
+
+func (s *server) tokens(w http.ResponseWriter, r *http.Request, st *staff) error {
+	return s.renderTokens(w, r, "", "")
+}
+
+func (s *server) renderTokens(w http.ResponseWriter, r *http.Request, token, name string) error {
+	ts, err := s.store.Tokens(r.Context())
+	if err != nil {
+		return err
+	}
+	p := tokensPage{Layout: s.layout(r, "Token di integrazione", web.Crumb{Label: "Token di integrazione"}), Admin: true, Tokens: ts, New: token, Name: name}
+	if token != "" {
+		p.Flash = web.Flash{Kind: "success", Text: "Token creato. Lo copi ora: non sarà più mostrato."}
+	}
+	return s.render(w, r, "token", p)
+}
+
+// HashToken is the hex SHA-256 under which a token is stored.
+func HashToken(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+func (s *server) createToken(w http.ResponseWriter, r *http.Request, st *staff) error {
+	name := strings.TrimSpace(r.PostFormValue("name"))
+	scope := r.PostFormValue("scope")
+	if name == "" || (scope != sqlstore.TokenRead && scope != sqlstore.TokenBook) {
+		return booking.Invalid(booking.FieldError{Field: "name", Message: "Indichi un nome per il token e il suo ambito (lettura o prenotazione)."})
+	}
+	raw := make([]byte, 32)
+	rand.Read(raw)
+	token := "prn_" + base64.RawURLEncoding.EncodeToString(raw)
+	t := sqlstore.Token{ID: booking.NewID(), Name: name, Scope: scope, CreatedBy: st.Subject, CreatedAt: s.svc.Now()}
+	if err := s.store.CreateToken(r.Context(), t, HashToken(token)); err != nil {
+		return err
+	}
+	s.audit(r, AuditTokenCreated, t.ID, name+" ("+scope+")")
+	return s.renderTokens(w, r, token, name)
+}
+
+func (s *server) revokeToken(w http.ResponseWriter, r *http.Request, st *staff) error {
+	id := r.PathValue("tid")
+	if err := s.store.RevokeToken(r.Context(), id, s.svc.Now()); err != nil {
+		return err
+	}
+	s.audit(r, AuditTokenRevoked, id, "")
+	return s.redirect(w, r, "/backoffice/token", "success", "Il token è stato revocato.")
+}
+
+// TokenLookup finds a valid integration token; sqlstore.Store implements it.
+type TokenLookup interface {
+	TokenByHash(ctx context.Context, hash string) (sqlstore.Token, error)
+}
+
+// Authenticate returns the integration token for the bearer token given in
+// an Authorization header: EUnauthorized when it is unknown or revoked.
+func Authenticate(ctx context.Context, store TokenLookup, bearer string) (sqlstore.Token, error) {
+	t, err := store.TokenByHash(ctx, HashToken(strings.TrimSpace(bearer)))
+	if err != nil {
+		if booking.ErrorCode(err) == booking.ENotFound {
+			return t, booking.Errorf(booking.EUnauthorized, "Token di integrazione non valido.")
+		}
+		return t, err
+	}
+	if !t.RevokedAt.IsZero() {
+		return t, booking.Errorf(booking.EUnauthorized, "Il token di integrazione è stato revocato.")
+	}
+	return t, nil
+}
+
+// TokenIdentity is the identity of requests made with an integration
+// token: subject "token:<id>", method "token". Its bookings are its own.
+func TokenIdentity(t sqlstore.Token) auth.Identity {
+	return auth.Identity{Subject: "token:" + t.ID, Nome: t.Name, Method: "token", Login: "token:" + t.Name}
+}
+
+// TokenAuth wraps the API: a request with "Authorization: Bearer <token>"
+// runs as the token's identity (TokenIdentity); an unknown or revoked
+// token is refused with 401, and a read-scoped token may only GET (403
+// otherwise). Requests without the header pass unchanged. Mount it inside
+// the session middleware, so that it takes precedence over a cookie.
+func TokenAuth(store TokenLookup) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := r.Header.Get("Authorization")
+			scheme, bearer, ok := strings.Cut(h, " ")
+			if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") {
+				next.ServeHTTP(w, r)
+				return
+			}
+			t, err := Authenticate(r.Context(), store, bearer)
+			if err != nil {
+				status := auth.Status(err)
+				if status == http.StatusUnauthorized {
+					w.Header().Set("WWW-Authenticate", `Bearer realm="prenota"`)
+				}
+				problem(w, status, booking.ErrorMessage(err))
+				return
+			}
+			if t.Scope != sqlstore.TokenBook && r.Method != http.MethodGet && r.Method != http.MethodHead {
+				problem(w, http.StatusForbidden, "Questo token è di sola lettura: non può prenotare né annullare.")
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(auth.WithIdentity(r.Context(), TokenIdentity(t))))
+		})
+	}
+}
+
+func problem(w http.ResponseWriter, status int, detail string) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	detail = strings.ReplaceAll(strings.ReplaceAll(detail, `\`, `\\`), `"`, `\"`)
+	w.Write([]byte(`{"type":"about:blank","title":"` + http.StatusText(status) + `","status":` + strconv.Itoa(status) + `,"detail":"` + detail + `"}`))
+}
+
+// textsPage edits the Comune's texts and contacts.
+type textsPage struct {
+	web.Layout
+	Admin bool
+	S     booking.Settings
+}
+
+func (s *server) texts(w http.ResponseWriter, r *http.Request, st *staff) error {
+	set, err := s.store.Settings(r.Context())
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, "testi", textsPage{Layout: s.layout(r, "Testi e contatti", web.Crumb{Label: "Testi e contatti"}), Admin: true, S: set})
+}
+
+func (s *server) saveTexts(w http.ResponseWriter, r *http.Request, st *staff) error {
+	set, err := s.store.Settings(r.Context())
+	if err != nil {
+		return err
+	}
+	f := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	set.Name, set.Province, set.Welcome = f("name"), f("province"), strings.ReplaceAll(r.PostFormValue("welcome"), "\r\n", "\n")
+	set.Phone, set.Email, set.Address = f("phone"), f("email"), f("address")
+	set.NoReply, set.ReplyTo, set.PrivacyURL, set.A11yURL = f("no_reply"), f("reply_to"), f("privacy_url"), f("a11y_url")
+	set.PatronName = f("patron_name")
+	if d, err := booking.ParseItalianDate(f("patron_day") + "/2000"); err == nil {
+		set.PatronDay, set.PatronMonth = d.Day, d.Month
+	} else if f("patron_day") == "" {
+		set.PatronDay, set.PatronMonth = 0, 0
+	} else {
+		return booking.Invalid(booking.FieldError{Field: "patron_day", Message: "Il giorno del santo patrono si scrive come 29/09."})
+	}
+	if err := s.svc.SaveSettings(r.Context(), set); err != nil {
+		return err
+	}
+	s.audit(r, AuditSettingsUpdated, "settings", set.Name)
+	return s.redirect(w, r, "/backoffice/testi", "success", "Testi e contatti salvati.")
+}
+
+// operatorsPage lists the staff and the resources of each operatore.
+type operatorsPage struct {
+	web.Layout
+	Admin    bool
+	Staff    []staffRow
+	Rows     []treeRow
+	Errors   []booking.FieldError
+	Form     map[string]string
+	Password string
+}
+
+type staffRow struct {
+	auth.User
+	Assigned map[int64]bool
+}
+
+func (s *server) operators(w http.ResponseWriter, r *http.Request, st *staff) error {
+	p, err := s.operatorsData(r, st)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, "operatori", p)
+}
+
+func (s *server) operatorsData(r *http.Request, st *staff) (operatorsPage, error) {
+	p := operatorsPage{Layout: s.layout(r, "Personale e risorse", web.Crumb{Label: "Personale e risorse"}), Admin: true,
+		Rows: flatten(booking.Tree(st.all, false)), Form: map[string]string{}}
+	users, err := s.store.Staff(r.Context())
+	if err != nil {
+		return p, err
+	}
+	as, err := s.store.Assignments(r.Context())
+	if err != nil {
+		return p, err
+	}
+	for _, u := range users {
+		row := staffRow{User: u, Assigned: map[int64]bool{}}
+		for _, id := range as[u.Login] {
+			row.Assigned[id] = true
+		}
+		p.Staff = append(p.Staff, row)
+	}
+	return p, nil
+}
+
+func (s *server) addOperator(w http.ResponseWriter, r *http.Request, st *staff) error {
+	f := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	role, _ := auth.ParseRole(f("role"))
+	if role == auth.RoleTerzo {
+		role = ""
+	}
+	u, err := auth.NewUser(f("login"), f("name"), f("email"), f("codice_fiscale"), role, r.PostFormValue("password"))
+	if err == nil {
+		err = s.cfg.Accounts.AddUser(r.Context(), u, st.Subject)
+	}
+	if err != nil {
+		if c := booking.ErrorCode(err); c != booking.EInvalid && c != booking.EConflict {
+			return err
+		}
+		p, err2 := s.operatorsData(r, st)
+		if err2 != nil {
+			return err2
+		}
+		p.Errors = booking.ErrorFields(err)
+		if len(p.Errors) == 0 {
+			p.Errors = []booking.FieldError{{Field: "login", Message: booking.ErrorMessage(err)}}
+		}
+		for _, k := range []string{"login", "name", "email", "codice_fiscale", "role"} {
+			p.Form[k] = f(k)
+		}
+		p.Flash = web.Flash{Kind: "danger", Text: "Controlli i campi indicati."}
+		return s.render(w, r, "operatori", p, http.StatusUnprocessableEntity)
+	}
+	return s.redirect(w, r, "/backoffice/operatori", "success", "L'account «"+u.Login+"» ("+string(u.Role)+") è stato creato.")
+}
+
+func (s *server) assign(w http.ResponseWriter, r *http.Request, st *staff) error {
+	login := r.PathValue("login")
+	if _, err := s.store.UserByLogin(r.Context(), login); err != nil {
+		return err
+	}
+	r.ParseForm()
+	var ids []int64
+	for _, v := range r.PostForm["risorsa"] {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil && slices.ContainsFunc(st.all, func(x booking.Resource) bool { return x.ID == id }) {
+			ids = append(ids, id)
+		}
+	}
+	if err := s.store.SetAssignments(r.Context(), login, ids); err != nil {
+		return err
+	}
+	names := make([]string, len(ids))
+	pp := paths(st.all)
+	for i, id := range ids {
+		names[i] = pp[id]
+	}
+	s.audit(r, AuditAssignmentsUpdate, login, strings.Join(names, "; "))
+	return s.redirect(w, r, "/backoffice/operatori", "success", "Risorse di «"+login+"» salvate.")
+}
+
+// auditPage shows the audit log, filtered by person, action and dates.
+type auditPage struct {
+	web.Layout
+	Admin                   bool
+	Entries                 []auth.AuditEntry
+	Actor, Action, From, To string
+	Actions                 []string
+}
+
+func (s *server) auditPage(w http.ResponseWriter, r *http.Request, st *staff) error {
+	today := booking.DateOf(s.svc.Now(), booking.Rome)
+	p := auditPage{Layout: s.layout(r, "Registro delle attività", web.Crumb{Label: "Registro delle attività"}), Admin: true,
+		Actor: strings.TrimSpace(r.FormValue("chi")), Action: strings.TrimSpace(r.FormValue("azione")),
+		From: r.FormValue("dal"), To: r.FormValue("al")}
+	from, err := parseDay(p.From)
+	if err != nil {
+		from = today.AddDays(-30)
+	}
+	to, err := parseDay(p.To)
+	if err != nil {
+		to = today
+	}
+	p.From, p.To = from.String(), to.String()
+	start, _ := from.At(0, booking.Rome)
+	end, _ := to.AddDays(1).At(0, booking.Rome)
+	es, err := s.store.AuditLog(r.Context(), sqlstore.AuditFilter{Actor: p.Actor, Action: p.Action, From: start, To: end, Limit: 1000})
+	if err != nil {
+		return err
+	}
+	slices.Reverse(es)
+	p.Entries = es
+	p.Actions = []string{auth.AuditLogin, auth.AuditLoginFailed, auth.AuditLogout, auth.AuditBookingConfirmed, auth.AuditBookingCancelled,
+		auth.AuditImpersonationStart, auth.AuditUserCreated, AuditResourceCreated, AuditResourceUpdated, AuditResourceMoved, AuditResourceHidden,
+		AuditResourceShown, AuditResourceDeleted, AuditClosureAdded, AuditClosureDeleted, AuditOpeningAdded, AuditOpeningDeleted, AuditOrphansKept,
+		AuditAttendance, AuditAgendaExported, AuditCounterBooking, AuditTokenCreated, AuditTokenRevoked, AuditSettingsUpdated, AuditAssignmentsUpdate}
+	return s.render(w, r, "audit", p)
+}

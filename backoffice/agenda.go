@@ -1,0 +1,348 @@
+package backoffice
+
+import (
+	"bytes"
+	"encoding/csv"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prenota/prenota/auth"
+	"github.com/prenota/prenota/booking"
+	"github.com/prenota/prenota/sqlstore"
+	"github.com/prenota/prenota/web"
+)
+
+// agendaPage is the bookings of a resource on a day or a week.
+type agendaPage struct {
+	web.Layout
+	Admin      bool
+	R          booking.Resource
+	Path       string
+	Day        booking.Date
+	Week       bool
+	From, To   booking.Date // To excluded
+	Prev, Next string
+	Today      string
+	Entries    []sqlstore.AgendaEntry
+	Query      string // data=…&vista=…
+	Free       []booking.Cell
+	Confirmed  int
+}
+
+// span reads the day ("data", default today) and the view ("vista":
+// "giorno" or "settimana") of an agenda request.
+func (s *server) span(r *http.Request) (day, from, to booking.Date, week bool) {
+	today := booking.DateOf(s.svc.Now(), booking.Rome)
+	day = today
+	if d, err := parseDay(r.FormValue("data")); err == nil {
+		day = d
+	}
+	week = r.FormValue("vista") == "settimana"
+	from, to = day, day.AddDays(1)
+	if week {
+		from = day.AddDays(-((int(day.Weekday()) + 6) % 7))
+		to = from.AddDays(7)
+	}
+	return day, from, to, week
+}
+
+func (s *server) agendaResource(r *http.Request, st *staff) (booking.Resource, error) {
+	res, err := s.loadResource(r)
+	if err != nil {
+		return res, err
+	}
+	if !st.can(res.ID) {
+		return res, booking.Errorf(booking.EForbidden, "Questa agenda non è tra le risorse assegnate a lei.")
+	}
+	return res, nil
+}
+
+func (s *server) agendaEntries(r *http.Request, res booking.Resource, from, to booking.Date) ([]sqlstore.AgendaEntry, error) {
+	start, _ := from.At(0, booking.Rome)
+	end, _ := to.At(0, booking.Rome)
+	return s.store.Agenda(r.Context(), res.ID, start, end)
+}
+
+func (s *server) agenda(w http.ResponseWriter, r *http.Request, st *staff) error {
+	res, err := s.agendaResource(r, st)
+	if err != nil {
+		return err
+	}
+	day, from, to, week := s.span(r)
+	entries, err := s.agendaEntries(r, res, from, to)
+	if err != nil {
+		return err
+	}
+	title := "Agenda: " + res.Name
+	p := agendaPage{Layout: s.layout(r, title, web.Crumb{Label: "Agenda"}, web.Crumb{Label: res.Name}), Admin: st.Admin(), R: res,
+		Path: paths(st.all)[res.ID], Day: day, Week: week, From: from, To: to, Entries: entries,
+		Today: booking.DateOf(s.svc.Now(), booking.Rome).String()}
+	step := 1
+	vista := "giorno"
+	if week {
+		step, vista = 7, "settimana"
+	}
+	p.Prev, p.Next = day.AddDays(-step).String(), day.AddDays(step).String()
+	p.Query = "data=" + day.String() + "&vista=" + vista
+	for _, e := range entries {
+		if e.Status == booking.Confirmed {
+			p.Confirmed++
+		}
+	}
+	// The free slots of the day, for booking at the counter.
+	if !week && res.Bookable {
+		if days, err := s.svc.Availability(r.Context(), res.ID, day, 1, ""); err == nil && len(days) == 1 {
+			for _, c := range days[0].Cells {
+				if c.State == booking.Free {
+					p.Free = append(p.Free, c)
+				}
+			}
+		}
+	}
+	return s.render(w, r, "agenda", p)
+}
+
+// agendaCSV exports the agenda for a spreadsheet: UTF-8 with a byte order
+// mark and ";" between fields (what LibreOffice and an Italian Excel
+// expect), dates as gg/mm/aaaa.
+func (s *server) agendaCSV(w http.ResponseWriter, r *http.Request, st *staff) error {
+	res, err := s.agendaResource(r, st)
+	if err != nil {
+		return err
+	}
+	_, from, to, _ := s.span(r)
+	entries, err := s.agendaEntries(r, res, from, to)
+	if err != nil {
+		return err
+	}
+	var extraNames []string
+	for _, f := range res.ExtraFields {
+		extraNames = append(extraNames, f.Name)
+	}
+	for _, e := range entries {
+		for k := range e.Extra {
+			if !slices.Contains(extraNames, k) {
+				extraNames = append(extraNames, k)
+			}
+		}
+	}
+	var b bytes.Buffer
+	b.WriteString("\uFEFF")
+	cw := csv.NewWriter(&b)
+	cw.Comma = ';'
+	cw.UseCRLF = true
+	head := []string{"Data", "Ora inizio", "Ora fine", "Codice", "Cognome", "Nome", "Codice fiscale", "Data di nascita", "Email", "Telefono",
+		"Motivazione", "Nota", "Stato", "Motivo annullamento", "Presenza"}
+	for _, n := range extraNames {
+		head = append(head, labelOf(res, n))
+	}
+	cw.Write(head)
+	for _, e := range entries {
+		stato := "Confermata"
+		if e.Status == booking.Cancelled {
+			stato = "Annullata"
+		}
+		tel := e.Telefono
+		if tel == "" {
+			tel = e.Fruitore.Telefono
+		}
+		row := []string{e.Start.In(booking.Rome).Format("02/01/2006"), e.Start.In(booking.Rome).Format("15:04"), e.End.In(booking.Rome).Format("15:04"),
+			e.Code, e.Fruitore.Cognome, e.Fruitore.Nome, e.Fruitore.CodiceFiscale, e.Fruitore.DataNascita.Italian(), e.Fruitore.Email, tel,
+			e.Motivazione, e.Nota, stato, e.CancelReason, funcs["attendance"].(func(string) string)(e.Attendance)}
+		for _, n := range extraNames {
+			row = append(row, e.Extra[n])
+		}
+		cw.Write(row)
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return booking.Internal(err)
+	}
+	s.audit(r, AuditAgendaExported, strconv.FormatInt(res.ID, 10), from.Italian()+"–"+to.AddDays(-1).Italian())
+	name := "agenda-" + strconv.FormatInt(res.ID, 10) + "-" + from.String() + ".csv"
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	_, err = w.Write(b.Bytes())
+	return err
+}
+
+func labelOf(res booking.Resource, name string) string {
+	for _, f := range res.ExtraFields {
+		if f.Name == name && f.Label != "" {
+			return f.Label
+		}
+	}
+	return name
+}
+
+// bookingPage shows one booking with its actions.
+type bookingPage struct {
+	web.Layout
+	Admin      bool
+	B          booking.Booking
+	R          booking.Resource
+	Attendance string
+	Back       string
+	Extra      [][2]string
+	Error      string
+}
+
+func (s *server) staffBooking(r *http.Request, st *staff) (booking.Booking, error) {
+	b, err := s.store.Booking(r.Context(), r.PathValue("bid"))
+	if err != nil {
+		return b, err
+	}
+	if !st.can(b.ResourceID) {
+		return b, booking.Errorf(booking.EForbidden, "Questa prenotazione è di una risorsa non assegnata a lei.")
+	}
+	return b, nil
+}
+
+func agendaURL(b booking.Booking) string {
+	return "/backoffice/agenda/" + strconv.FormatInt(b.ResourceID, 10) + "?data=" + booking.DateOf(b.Start, booking.Rome).String()
+}
+
+func (s *server) bookingData(r *http.Request, st *staff, b booking.Booking) (bookingPage, error) {
+	p := bookingPage{Layout: s.layout(r, "Prenotazione "+b.Code, web.Crumb{Label: "Agenda", URL: agendaURL(b)}, web.Crumb{Label: b.Code}),
+		Admin: st.Admin(), B: b, Back: agendaURL(b)}
+	res, err := s.store.Resource(r.Context(), b.ResourceID)
+	if err != nil {
+		return p, err
+	}
+	p.R = res
+	for k, v := range b.Extra {
+		p.Extra = append(p.Extra, [2]string{labelOf(res, k), v})
+	}
+	slices.SortFunc(p.Extra, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
+	start, _ := booking.DateOf(b.Start, booking.Rome).At(0, booking.Rome)
+	es, err := s.store.Agenda(r.Context(), b.ResourceID, start, start.Add(48*time.Hour))
+	if err != nil {
+		return p, err
+	}
+	for _, e := range es {
+		if e.ID == b.ID {
+			p.Attendance = e.Attendance
+		}
+	}
+	return p, nil
+}
+
+func (s *server) bookingPage(w http.ResponseWriter, r *http.Request, st *staff) error {
+	b, err := s.staffBooking(r, st)
+	if err != nil {
+		return err
+	}
+	p, err := s.bookingData(r, st, b)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, "prenotazione", p)
+}
+
+func (s *server) markAttendance(w http.ResponseWriter, r *http.Request, st *staff) error {
+	b, err := s.staffBooking(r, st)
+	if err != nil {
+		return err
+	}
+	if b.Status != booking.Confirmed {
+		return booking.Errorf(booking.EConflict, "La prenotazione è annullata: non si può segnare la presenza.")
+	}
+	state := r.PostFormValue("stato")
+	if err := s.store.SetAttendance(r.Context(), b.ID, state, st.Subject, s.svc.Now()); err != nil {
+		return err
+	}
+	s.audit(r, AuditAttendance, b.ID, b.Code+": "+state)
+	label := funcs["attendance"].(func(string) string)(state)
+	return s.redirect(w, r, backTo(r, agendaURL(b)), "success", b.Code+" ("+b.Fruitore.FullName()+"): "+strings.ToLower(label)+".")
+}
+
+// backTo is the same-origin "back" field of a form, or def.
+func backTo(r *http.Request, def string) string {
+	if b := r.PostFormValue("back"); strings.HasPrefix(b, "/backoffice/") && !strings.HasPrefix(b, "//") {
+		return b
+	}
+	return def
+}
+
+func (s *server) cancelBooking(w http.ResponseWriter, r *http.Request, st *staff) error {
+	b, err := s.staffBooking(r, st)
+	if err != nil {
+		return err
+	}
+	motivo := strings.TrimSpace(r.PostFormValue("motivo"))
+	if motivo == "" {
+		p, err := s.bookingData(r, st, b)
+		if err != nil {
+			return err
+		}
+		p.Error = "Indichi il motivo dell'annullamento: sarà scritto nell'email al cittadino."
+		return s.render(w, r, "prenotazione", p, http.StatusUnprocessableEntity)
+	}
+	if _, err := s.store.Cancel(r.Context(), b.ID, motivo); err != nil {
+		return err
+	}
+	s.audit(r, auth.AuditBookingCancelled, b.ID, b.Code+": "+motivo)
+	return s.redirect(w, r, agendaURL(b), "success", "La prenotazione "+b.Code+" è stata annullata; il cittadino riceverà un'email con il motivo.")
+}
+
+// codeRE finds a booking code in what was typed or scanned (the receipt's
+// QR code carries the code).
+var codeRE = regexp.MustCompile(`[A-Z0-9]{4}-[A-Z0-9]{4}`)
+
+func (s *server) search(w http.ResponseWriter, r *http.Request, st *staff) error {
+	q := strings.ToUpper(strings.TrimSpace(r.FormValue("codice")))
+	code := codeRE.FindString(q)
+	if code == "" && len(q) == 8 {
+		code = q[:4] + "-" + q[4:]
+	}
+	if code == "" {
+		return booking.Invalid(booking.FieldError{Field: "codice", Message: "Scriva il codice della prenotazione, come K7MP-QX9C."})
+	}
+	b, err := s.store.BookingByCode(r.Context(), code)
+	if err != nil {
+		if booking.ErrorCode(err) == booking.ENotFound {
+			return booking.Errorf(booking.ENotFound, "Nessuna prenotazione ha il codice %s.", code)
+		}
+		return err
+	}
+	if !st.can(b.ResourceID) {
+		return booking.Errorf(booking.EForbidden, "La prenotazione %s è di una risorsa non assegnata a lei.", code)
+	}
+	http.Redirect(w, r, "/backoffice/prenotazioni/"+url.PathEscape(b.ID), http.StatusSeeOther)
+	return nil
+}
+
+// counterBooking books a free slot for a citizen at the counter: the
+// operator holds it and confirms it at once, as presentante.
+func (s *server) counterBooking(w http.ResponseWriter, r *http.Request, st *staff) error {
+	res, err := s.agendaResource(r, st)
+	if err != nil {
+		return err
+	}
+	ms, err := strconv.ParseInt(r.PostFormValue("start"), 10, 64)
+	if err != nil {
+		return booking.Invalid(booking.FieldError{Field: "start", Message: "Scelga l'orario."})
+	}
+	f := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	born, _ := parseDay(f("data_nascita"))
+	p := booking.Person{Nome: strings.ToUpper(f("nome")), Cognome: strings.ToUpper(f("cognome")), CodiceFiscale: strings.ToUpper(f("codice_fiscale")),
+		DataNascita: born, Sesso: strings.ToUpper(f("sesso")), NazioneNascita: f("nazione_nascita"), ProvinciaNascita: strings.ToUpper(f("provincia_nascita")),
+		ComuneNascita: strings.ToUpper(f("comune_nascita")), Email: f("email"), Telefono: f("telefono")}
+	h, err := s.svc.Hold(r.Context(), booking.HoldRequest{ResourceID: res.ID, Start: time.UnixMilli(ms), Slots: 1, Owner: st.Subject})
+	if err != nil {
+		return err
+	}
+	b, _, err := s.svc.Confirm(r.Context(), booking.ConfirmRequest{HoldID: h.ID, Presentante: st.Subject, Fruitore: p,
+		Motivazione: f("motivazione"), Telefono: f("telefono"), Nota: f("nota")})
+	if err != nil {
+		s.svc.Release(r.Context(), h.ID, st.Subject)
+		return err
+	}
+	s.audit(r, AuditCounterBooking, b.ID, b.Code+" per "+p.CodiceFiscale)
+	return s.redirect(w, r, agendaURL(b), "success", "Prenotazione "+b.Code+" registrata per "+p.FullName()+".")
+}
