@@ -30,6 +30,12 @@ type Config struct {
 	RateLimit   bool           // per-IP and per-identity limits
 	Identity    IdentityConfig // SPID, CIE, OIDC, credentials (see identity.go)
 	Logger      *slog.Logger
+	// Messages (see notify.go): App IO when AppIOKey is set (AppIOURL ""
+	// means notify.DefaultAppIOURL); reminders ReminderBefore the
+	// appointment (0: 24 hours).
+	AppIOKey       string
+	AppIOURL       string
+	ReminderBefore time.Duration
 	// Now replaces the clock of the booking rules (tests only).
 	Now func() time.Time
 }
@@ -63,6 +69,8 @@ type App struct {
 	handler  http.Handler
 	server   *http.Server
 	ln       net.Listener
+
+	messaging *messaging // message worker, metrics, demo mailbox (notify.go)
 }
 
 // New opens the database (applying migrations), loads the demo Comune in
@@ -94,6 +102,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a := &App{cfg: cfg, log: log, Store: store, Service: svc, Sessions: sessions}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", a.healthz)
+	if err := a.setupNotify(mux); err != nil {
+		store.Close()
+		return nil, err
+	}
 	if err := a.setupIdentity(ctx, mux); err != nil {
 		store.Close()
 		return nil, err
@@ -157,6 +169,8 @@ func (a *App) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.ln) }()
 	go a.housekeeping(ctx)
+	stopNotify := a.startNotify(ctx)
+	defer stopNotify() // after the HTTP shutdown: HTTP, then the message worker, then (Close) the database
 	a.log.Info("serving", "addr", a.Addr(), "base_url", a.cfg.BaseURL, "demo", a.cfg.Demo, "database", string(a.Store.Dialect()))
 	select {
 	case err := <-errc:

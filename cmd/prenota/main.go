@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/prenota/prenota/app"
 	"github.com/prenota/prenota/demo"
@@ -136,6 +137,27 @@ func newFlags(getenv func(string) string, out io.Writer) *flags {
 	f.fs.BoolVar(&c.Demo, "demo", boolEnv("PRENOTA_DEMO", false), "demo mode: demo identity provider, demo mailbox, demo Comune [PRENOTA_DEMO]")
 	f.fs.StringVar(&c.SMTPURL, "smtp-url", env("PRENOTA_SMTP_URL", ""), "smtp://user:pass@host:port or smtps://…; empty: the local mailbox [PRENOTA_SMTP_URL]")
 	f.fs.IntVar(&c.HoldSeconds, "hold-seconds", holdDefault, "overrides every resource's hold duration [PRENOTA_HOLD_SECONDS]")
+	// App IO's key is a secret: PRENOTA_APPIO_KEY_FILE names a file holding it.
+	appIOKey := env("PRENOTA_APPIO_KEY", "")
+	if path := getenv("PRENOTA_APPIO_KEY_FILE"); path != "" && appIOKey == "" {
+		if b, err := os.ReadFile(path); err != nil {
+			f.err = errors.Join(f.err, fmt.Errorf("PRENOTA_APPIO_KEY_FILE: %w", err))
+		} else {
+			appIOKey = strings.TrimSpace(string(b))
+		}
+	}
+	f.fs.StringVar(&c.AppIOKey, "appio-key", appIOKey, "App IO API key of the Comune's service; empty: no App IO messages [PRENOTA_APPIO_KEY, PRENOTA_APPIO_KEY_FILE]")
+	f.fs.StringVar(&c.AppIOURL, "appio-url", env("PRENOTA_APPIO_URL", "https://api.io.pagopa.it"), "App IO API [PRENOTA_APPIO_URL]")
+	reminderDefault := 24 * time.Hour
+	if v := getenv("PRENOTA_REMINDER_BEFORE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			f.err = errors.Join(f.err, fmt.Errorf("PRENOTA_REMINDER_BEFORE: want a duration such as 24h, got %q", v))
+		} else {
+			reminderDefault = d
+		}
+	}
+	f.fs.DurationVar(&c.ReminderBefore, "reminder-before", reminderDefault, "how long before the appointment the reminder is sent [PRENOTA_REMINDER_BEFORE]")
 	c.RateLimit = true
 	f.fs.Func("rate-limit", "on/off: per-IP and per-identity limits on login and holds (default on) [PRENOTA_RATE_LIMIT]", f.setRateLimit)
 	if v := getenv("PRENOTA_RATE_LIMIT"); v != "" {

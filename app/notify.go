@@ -1,0 +1,91 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/prenota/prenota/notify"
+	"github.com/prenota/prenota/sqlstore"
+	"github.com/prenota/prenota/web"
+)
+
+// messaging is the message worker and what shows its work: the metrics and,
+// in demo mode, the local mailbox.
+type messaging struct {
+	worker   *notify.Worker
+	registry *prometheus.Registry
+}
+
+// setupNotify builds the message worker (SMTP when configured, otherwise the
+// local mailbox; App IO when a key is configured), serves /metrics and, in
+// demo mode, the mailbox pages at /demo/posta.
+func (a *App) setupNotify(mux *http.ServeMux) error {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	cfg := notify.Config{
+		Store:        a.Store,
+		BaseURL:      a.cfg.BaseURL,
+		Metrics:      notify.NewMetrics(reg),
+		Logger:       a.log,
+		ReminderLead: a.cfg.ReminderBefore,
+	}
+	if a.cfg.SMTPURL != "" {
+		m, err := notify.NewSMTP(a.cfg.SMTPURL, 30*time.Second)
+		if err != nil {
+			return err
+		}
+		cfg.Mailer = m
+	}
+	if a.cfg.AppIOKey != "" {
+		cfg.AppIO = notify.NewAppIO(a.cfg.AppIOURL, a.cfg.AppIOKey, nil)
+	}
+	w, err := notify.NewWorker(cfg)
+	if err != nil {
+		return err
+	}
+	a.messaging = &messaging{worker: w, registry: reg}
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	if a.cfg.Demo {
+		h := notify.MailboxHandler(mailboxStore{a.Store}, notify.MailboxOptions{StaticURL: web.StaticURL, Logger: a.log})
+		mux.Handle(notify.MailboxPath, h)
+		mux.Handle(notify.MailboxPath+"/", h)
+	}
+	return nil
+}
+
+// Metrics is the registry served at /metrics; other parts may register theirs.
+func (a *App) Metrics() *prometheus.Registry { return a.messaging.registry }
+
+// startNotify runs the worker until ctx ends or stop is called; stop waits
+// for it to finish the message it is sending.
+func (a *App) startNotify(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.messaging.worker.Run(ctx)
+	}()
+	return func() { cancel(); <-done }
+}
+
+// mailboxStore adapts the store to the mailbox pages.
+type mailboxStore struct{ *sqlstore.Store }
+
+func (m mailboxStore) MailboxEmails(ctx context.Context, limit, offset int) ([]notify.StoredEmail, int, error) {
+	ms, n, err := m.MailboxMessages(ctx, limit, offset)
+	out := make([]notify.StoredEmail, 0, len(ms))
+	for _, x := range ms {
+		out = append(out, notify.StoredEmail{ID: x.ID, Received: x.Received, Raw: x.Raw})
+	}
+	return out, n, err
+}
+
+func (m mailboxStore) MailboxEmail(ctx context.Context, id int64) (notify.StoredEmail, error) {
+	x, err := m.MailboxMessageByID(ctx, id)
+	return notify.StoredEmail{ID: x.ID, Received: x.Received, Raw: x.Raw}, err
+}
