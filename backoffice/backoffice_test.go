@@ -176,8 +176,12 @@ func book(t *testing.T, a *app.App, res string, start time.Time, i int) booking.
 	if err != nil {
 		t.Fatalf("hold %s: %v", start, err)
 	}
+	extra := map[string]string{}
+	if r, _ := a.Store.Resource(context.Background(), id); len(r.ExtraFields) > 0 {
+		extra["pratica"] = "42"
+	}
 	b, _, err := a.Service.Confirm(context.Background(), booking.ConfirmRequest{HoldID: h.ID, Presentante: p.CodiceFiscale, Fruitore: p,
-		Motivazione: "Rinnovo carta d'identità", Telefono: p.Telefono, Extra: map[string]string{"pratica": "42"}})
+		Motivazione: "Rinnovo carta d'identità", Telefono: p.Telefono, Extra: extra})
 	if err != nil {
 		t.Fatalf("confirm %s: %v", start, err)
 	}
