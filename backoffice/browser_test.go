@@ -114,4 +114,24 @@ func TestBrowserAdmin(t *testing.T) {
 	if got, _ := a.Store.Booking(context.Background(), b.ID); got.Status != booking.Confirmed {
 		t.Fatalf("kept booking: %s", got.Status)
 	}
+
+	// The operatore, once assigned the resource, marks the booking presente.
+	admin := newClient(t, base)
+	admin.login("admin")
+	want(t, "assign", admin.post("/backoffice/operatori/op1/risorse", map[string][]string{"risorsa": {res}}), http.StatusSeeOther)
+	op := browsertest.New(t, browsertest.Phone())
+	browsertest.Navigate(op, t, base+"/auth/password?next=/backoffice/agenda/"+res)
+	run(t, op, chromedp.SetValue("#login", "op1"), chromedp.SetValue("#password", password))
+	browsertest.Click(op, t, "main form button[type=submit]")
+	browsertest.WaitVisible(op, t, "#agenda")
+	browsertest.Click(op, t, `#agenda form input[value="presente"] ~ button`)
+	browsertest.WaitVisible(op, t, ".alert-success")
+	if n := browsertest.Count(op, t, "#agenda strong"); n != 1 {
+		t.Fatalf("attendance marks shown: %d", n)
+	}
+	browsertest.Axe(op, t, "agenda (operatore, phone)")
+	browsertest.Navigate(op, t, base+"/backoffice/risorse")
+	if n := browsertest.Count(op, t, "#agenda"); n != 0 {
+		t.Fatal("operatore sees the resource tree")
+	}
 }
