@@ -113,6 +113,16 @@ func (f *fakeStore) Confirm(_ context.Context, b *booking.Booking) (bool, error)
 	f.bookings[b.ID] = *b
 	return true, nil
 }
+func (f *fakeStore) Replay(_ context.Context, presentante, holdID, key string) (booking.Booking, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, old := range f.bookings {
+		if old.Presentante == presentante && (old.HoldID == holdID || (key != "" && old.IdempotencyKey == key)) {
+			return old, true, nil
+		}
+	}
+	return booking.Booking{}, false, nil
+}
 func (f *fakeStore) Booking(_ context.Context, id string) (booking.Booking, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

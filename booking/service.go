@@ -306,6 +306,11 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (Booking, boo
 	if err != nil || h.Owner != req.Presentante {
 		return Booking{}, false, &Error{Code: ENotFound, Message: "La prenotazione temporanea indicata non esiste.", Fields: []FieldError{{"hold_id", "La prenotazione temporanea indicata non esiste o non è sua."}}}
 	}
+	// A retry (double click, timeout) answers the booking already made, even
+	// if the form it resent is incomplete.
+	if b, found, err := s.store.Replay(ctx, req.Presentante, h.ID, req.IdempotencyKey); found || err != nil {
+		return b, false, err
+	}
 	r, err := s.store.Resource(ctx, h.ResourceID)
 	if err != nil {
 		return Booking{}, false, err

@@ -52,6 +52,10 @@ type Store interface {
 	// created false. ENotFound for no such hold of the presentante's; EGone when
 	// the hold expired.
 	Confirm(ctx context.Context, b *Booking) (created bool, err error)
+	// Replay returns the booking already made by presentante from holdID or
+	// with the idempotency key (found false when there is none). EConflict
+	// when the key was used for another hold.
+	Replay(ctx context.Context, presentante, holdID, key string) (b Booking, found bool, err error)
 	// Booking returns a booking by ID, or ENotFound.
 	Booking(ctx context.Context, id string) (Booking, error)
 	// BookingByCode returns a booking by code, or ENotFound.

@@ -142,10 +142,20 @@ func (s *Store) Confirm(ctx context.Context, b *booking.Booking) (bool, error) {
 
 var errCodeSpace = errors.New("no free booking code after 6 attempts")
 
+// Replay returns the booking already made from holdID or with key.
+func (s *Store) Replay(ctx context.Context, presentante, holdID, key string) (booking.Booking, bool, error) {
+	b := booking.Booking{Presentante: presentante, HoldID: holdID, IdempotencyKey: key}
+	found, err := s.existing(ctx, s.r, &b)
+	if !found {
+		return booking.Booking{}, false, err
+	}
+	return b, true, err
+}
+
 // existing looks for the booking already made from b's hold or with b's
 // idempotency key, and loads it into b.
-func (s *Store) existing(ctx context.Context, tx *sql.Tx, b *booking.Booking) (bool, error) {
-	found, err := scanBooking(tx.QueryRowContext(ctx, s.q("SELECT "+bookingColumns+` FROM bookings
+func (s *Store) existing(ctx context.Context, q querier, b *booking.Booking) (bool, error) {
+	found, err := scanBooking(q.QueryRowContext(ctx, s.q("SELECT "+bookingColumns+` FROM bookings
 		WHERE presentante = ? AND (hold_id = ? OR idempotency_key = ?) ORDER BY created_at LIMIT 1`), b.Presentante, b.HoldID, nullString(b.IdempotencyKey)))
 	if err == sql.ErrNoRows {
 		return false, nil

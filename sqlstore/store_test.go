@@ -225,6 +225,12 @@ func TestConfirmAndCancel(t *testing.T) {
 		if err != nil || created || again.ID != b.ID {
 			t.Fatalf("retry without key: %v %v", created, err)
 		}
+		// A retry answers the booking even when the resent form is incomplete.
+		incomplete := confirmReq(h, "key-1")
+		incomplete.Fruitore, incomplete.Motivazione = booking.Person{}, ""
+		if again, created, err = svc.Confirm(ctx, incomplete); err != nil || created || again.ID != b.ID {
+			t.Fatalf("retry with an incomplete form: %v %v", created, err)
+		}
 		// The key reused for another hold is a conflict naming the header.
 		h2, err := svc.Hold(ctx, booking.HoldRequest{ResourceID: r.ID, Start: slotAt("12:00"), Slots: 1, Owner: owner})
 		if err != nil {
