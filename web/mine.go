@@ -228,7 +228,7 @@ func (f feedbackForm) Stars() []int       { return []int{1, 2, 3, 4, 5} }
 func (s *server) feedback(w http.ResponseWriter, r *http.Request) error {
 	r.ParseForm()
 	v := r.PostFormValue
-	f := feedbackForm{Page: v("pagina"), Back: safeNext(v("torna"))}
+	f := feedbackForm{Page: v("pagina"), Back: auth.SafeNext(v("torna"))}
 	rating, err := strconv.Atoi(v("valutazione"))
 	reason := v("motivo_positivo")
 	if rating <= 3 {

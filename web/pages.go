@@ -58,9 +58,9 @@ func (s *server) loginPage(w http.ResponseWriter, r *http.Request) error {
 func (s *server) renderLogin(w http.ResponseWriter, r *http.Request, p loginPage, status int) error {
 	p.Layout = s.layout(r, "", "Accesso e autenticazione", Crumb{"Accesso", ""})
 	if p.Next == "" {
-		p.Next = safeNext(r.URL.Query().Get("next"))
+		p.Next = auth.SafeNext(r.URL.Query().Get("next"))
 	}
-	p.IP = clientIP(r)
+	p.IP = auth.ClientIP(r)
 	q := "?next=" + url.QueryEscape(p.Next)
 	if s.cfg.SPIDLoginURL != "" {
 		p.SPIDURL = s.cfg.SPIDLoginURL + q
@@ -79,7 +79,7 @@ func (s *server) demoLogin(w http.ResponseWriter, r *http.Request) error {
 		return booking.Errorf(booking.ENotFound, "La pagina richiesta non esiste.")
 	}
 	r.ParseForm()
-	next := safeNext(r.PostFormValue("next"))
+	next := auth.SafeNext(r.PostFormValue("next"))
 	cf := codicefiscale.Normalize(r.PostFormValue("cf"))
 	nome, cognome := strings.TrimSpace(r.PostFormValue("nome")), strings.TrimSpace(r.PostFormValue("cognome"))
 	known := false
@@ -113,7 +113,7 @@ func (s *server) passwordLogin(w http.ResponseWriter, r *http.Request) error {
 		return booking.Errorf(booking.ENotFound, "L'accesso con credenziali non è attivo.")
 	}
 	r.ParseForm()
-	next := safeNext(r.PostFormValue("next"))
+	next := auth.SafeNext(r.PostFormValue("next"))
 	id, err := s.cfg.PasswordLogin(r, r.PostFormValue("utente"), r.PostFormValue("password"))
 	if err != nil {
 		return s.renderLogin(w, r, loginPage{Next: next, User: r.PostFormValue("utente"),

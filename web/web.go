@@ -7,8 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
-	"net"
-	"net/http"
+		"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -116,7 +115,7 @@ func (s *server) login(h func(w http.ResponseWriter, r *http.Request, id auth.Id
 					next = u.RequestURI()
 				}
 			}
-			http.Redirect(w, r, "/accedi?next="+url.QueryEscape(safeNext(next)), http.StatusSeeOther)
+			http.Redirect(w, r, "/accedi?next="+url.QueryEscape(auth.SafeNext(next)), http.StatusSeeOther)
 			return nil
 		}
 		return h(w, r, id)
@@ -265,28 +264,6 @@ func (s *server) errorPage(w http.ResponseWriter, r *http.Request, status int, t
 	if err := s.render(w, r, "errore", p, status); err != nil {
 		http.Error(w, msg, status)
 	}
-}
-
-// safeNext returns next when it is a path of this site, else "/": a login
-// link cannot send the user to another site.
-func safeNext(next string) string {
-	if next == "" || next[0] != '/' || len(next) > 2048 || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n\t") {
-		return "/"
-	}
-	u, err := url.Parse(next)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
-		return "/"
-	}
-	return next
-}
-
-// clientIP is the address of the client as the server sees it.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // isHTMX reports whether r comes from htmx (which swaps a fragment).
