@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"html"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/prenota/prenota/auth"
@@ -34,22 +34,33 @@ func (s *server) area(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, "area", areaPage{s.layout(r, "", "Prenotazioni", Crumb{"Prenotazioni", ""})})
 }
 
-// loginPage is "ACCESSO E AUTENTICAZIONE" (SPEC §2).
+// loginPage is "ACCESSO E AUTENTICAZIONE" (SPEC §2). A login method that
+// is not configured is not shown.
 type loginPage struct {
 	Layout
 	Next          string
-	IP            string
+	IP            string // "IP corrente": auth.ClientIP, which honours the trusted proxies
 	SPIDURL       string
 	CIEURL        string
+	OIDCURL       string
+	OIDCLabel     string
 	Password      bool
+	RecoverURL    string // "Recupera password"
+	StaffURL      string // "Login assistenza"
 	Demo          bool
 	DemoUsers     []auth.DemoIdentity
+	Error         string // a refusal of the whole page (too many attempts)
 	Errors        []booking.FieldError
 	CF, Nome      string
 	Cognome, User string
 }
 
 func (p loginPage) Err(field string) string { return fieldMessage(p.Errors, field) }
+
+// Any reports whether some login method is offered.
+func (p loginPage) Any() bool {
+	return p.SPIDURL != "" || p.CIEURL != "" || p.OIDCURL != "" || p.Password || p.Demo
+}
 
 func (s *server) loginPage(w http.ResponseWriter, r *http.Request) error {
 	return s.renderLogin(w, r, loginPage{}, http.StatusOK)
@@ -61,25 +72,36 @@ func (s *server) renderLogin(w http.ResponseWriter, r *http.Request, p loginPage
 		p.Next = auth.SafeNext(r.URL.Query().Get("next"))
 	}
 	p.IP = auth.ClientIP(r)
-	q := "?next=" + url.QueryEscape(p.Next)
-	if s.cfg.SPIDLoginURL != "" {
-		p.SPIDURL = s.cfg.SPIDLoginURL + q
+	withNext := func(u string) string {
+		if u == "" {
+			return ""
+		}
+		return auth.LoginURL(u, p.Next)
 	}
-	if s.cfg.CIELoginURL != "" {
-		p.CIEURL = s.cfg.CIELoginURL + q
+	p.SPIDURL, p.CIEURL, p.OIDCURL = withNext(s.cfg.SPIDLoginURL), withNext(s.cfg.CIELoginURL), withNext(s.cfg.OIDCLoginURL)
+	p.OIDCLabel = s.cfg.OIDCLabel
+	if p.OIDCLabel == "" {
+		p.OIDCLabel = "Entra con SPID / CIE"
 	}
 	p.Password = s.cfg.PasswordLogin != nil
+	p.RecoverURL, p.StaffURL = s.cfg.RecoverPasswordURL, s.cfg.StaffLoginURL
 	p.Demo, p.DemoUsers = s.cfg.Demo, auth.DemoIdentities
 	return s.render(w, r, "accedi", p, status)
 }
 
-// demoLogin starts a session for a test identity of the demo provider.
+// demoLogin starts a session for a test identity of the demo provider,
+// through Accounts.Login (a new session token, the login audited) and
+// within the login limit of the client's address.
 func (s *server) demoLogin(w http.ResponseWriter, r *http.Request) error {
 	if !s.cfg.Demo {
 		return booking.Errorf(booking.ENotFound, "La pagina richiesta non esiste.")
 	}
 	r.ParseForm()
 	next := auth.SafeNext(r.PostFormValue("next"))
+	if err := s.cfg.Limits.Login(r); err != nil {
+		msg, _ := limitMessage(w, err)
+		return s.renderLogin(w, r, loginPage{Next: next, Error: msg}, http.StatusTooManyRequests)
+	}
 	cf := codicefiscale.Normalize(r.PostFormValue("cf"))
 	nome, cognome := strings.TrimSpace(r.PostFormValue("nome")), strings.TrimSpace(r.PostFormValue("cognome"))
 	known := false
@@ -101,13 +123,16 @@ func (s *server) demoLogin(w http.ResponseWriter, r *http.Request) error {
 			return s.renderLogin(w, r, loginPage{Next: next, Errors: fs, CF: r.PostFormValue("cf"), Nome: nome, Cognome: cognome}, http.StatusUnprocessableEntity)
 		}
 	}
-	if err := s.sess.Login(r.Context(), auth.DemoLogin(cf, nome, cognome)); err != nil {
+	if err := s.startSession(r, auth.DemoLogin(cf, nome, cognome)); err != nil {
 		return err
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
 
+// passwordLogin answers the Credenziali form. PasswordLogin applies the
+// login limit and the lockout and audits the attempt; the session then
+// starts under a new token.
 func (s *server) passwordLogin(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.PasswordLogin == nil {
 		return booking.Errorf(booking.ENotFound, "L'accesso con credenziali non è attivo.")
@@ -116,11 +141,23 @@ func (s *server) passwordLogin(w http.ResponseWriter, r *http.Request) error {
 	next := auth.SafeNext(r.PostFormValue("next"))
 	id, err := s.cfg.PasswordLogin(r, r.PostFormValue("utente"), r.PostFormValue("password"))
 	if err != nil {
-		return s.renderLogin(w, r, loginPage{Next: next, User: r.PostFormValue("utente"),
-			Errors: []booking.FieldError{{Field: "utente", Message: booking.ErrorMessage(err)}}}, http.StatusUnauthorized)
+		p := loginPage{Next: next, User: r.PostFormValue("utente")}
+		status := http.StatusUnauthorized
+		msg, limited := limitMessage(w, err)
+		switch {
+		case limited:
+			status = http.StatusTooManyRequests
+		case booking.ErrorCode(err) == booking.EUnauthorized:
+			msg = booking.ErrorMessage(err)
+		default:
+			return err
+		}
+		p.Errors = []booking.FieldError{{Field: "utente", Message: msg}}
+		return s.renderLogin(w, r, p, status)
 	}
+	id.At = time.Now()
 	if err := s.sess.Login(r.Context(), id); err != nil {
-		return err
+		return booking.Internal(err)
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
@@ -132,7 +169,7 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request) error {
 			s.svc.Release(r.Context(), h.ID, id.Subject)
 		}
 	}
-	if err := s.sess.Logout(r.Context()); err != nil {
+	if err := s.endSession(r); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
@@ -268,8 +305,7 @@ func (s *server) impersonate(w http.ResponseWriter, r *http.Request, id auth.Ide
 		return s.render(w, r, "conto_terzi", p, http.StatusUnprocessableEntity)
 	}
 	s.dropHold(r, id)
-	id.Impersonating = code.Value
-	if err := s.sess.Update(r.Context(), id); err != nil {
+	if err := s.startImpersonation(r, id, code.Value); err != nil {
 		return err
 	}
 	s.sess.Pop(r.Context(), draftKey)
@@ -280,8 +316,7 @@ func (s *server) impersonate(w http.ResponseWriter, r *http.Request, id auth.Ide
 
 func (s *server) stopImpersonating(w http.ResponseWriter, r *http.Request, id auth.Identity) error {
 	s.dropHold(r, id)
-	id.Impersonating = ""
-	if err := s.sess.Update(r.Context(), id); err != nil {
+	if err := s.stopImpersonation(r, id); err != nil {
 		return err
 	}
 	s.sess.Pop(r.Context(), draftKey)

@@ -159,7 +159,11 @@ func testJourney(t *testing.T, base string) {
 	want(t, "home", anon.get("/"), 200, `data-element="appointment-booking"`, `PRENOTAZIONI`)
 	want(t, "area", anon.get("/area-prenotazioni"), 200, `Fai una prenotazione`, `Le mie prenotazioni`, `Torna indietro`)
 	want(t, "login", anon.get("/accedi?next=/prenotazioni"), 200, `IP corrente: <span class="font-monospace">127.0.0.1</span>`,
-		`Ambiente di prova`, `SPID`, `CNS / TS-CNS / CIE`, `Credenziali`, `name="next" value="/prenotazioni"`)
+		`Ambiente di prova`, `Credenziali`, `name="next" value="/prenotazioni"`, `href="/auth/recupera-password">Recupera password</a>`,
+		`href="/auth/password?next=%2Fbackoffice%2F">Login assistenza</a>`)
+	if p := anon.get("/accedi"); strings.Contains(p.body, "Entra con SPID") || strings.Contains(p.body, "Entra con CIE") {
+		t.Error("login: SPID or CIE offered though not configured")
+	}
 	want(t, "deep link", anon.get("/prenota?risorsa="+sala2), 200, `data-element="service-booking-access"`, `Descrizione del servizio`,
 		`Contatti`, `openstreetmap.org`, `href="/prenota/13/disponibilita"`)
 	want(t, "tree", anon.get("/prenota"), 200, `<details>`, `Benvenuti nel servizio di prenotazione online del comune di DEMO`)

@@ -37,13 +37,28 @@ type Config struct {
 	CheckPerson booking.PersonChecker
 	// SaveFeedback stores a rating of the satisfaction widget; nil discards it.
 	SaveFeedback func(ctx context.Context, f Feedback) error
-	// SPIDLoginURL and CIELoginURL start a SPID or CIE login (the identity
-	// package's routes, e.g. "/auth/spid/login"); "" says the login is not
-	// configured. The page appends ?next=<path>.
+	// SPIDLoginURL, CIELoginURL and OIDCLoginURL start a SPID, CIE or
+	// OpenID Connect login (the identity routes, e.g. "/auth/spid/login");
+	// "" says the login is not configured, and the page does not offer it.
+	// The page appends ?next=<path>. OIDCLabel is the OIDC button's text.
 	SPIDLoginURL, CIELoginURL string
-	// PasswordLogin checks credentials of "Soggetti Terzi Autorizzati"; nil
-	// hides the Credenziali form.
+	OIDCLoginURL, OIDCLabel   string
+	// PasswordLogin checks credentials of "Soggetti Terzi Autorizzati" and
+	// audits the login (the page then starts the session); nil hides the
+	// Credenziali form. Errors: EUnauthorized, or a *auth.LimitError.
 	PasswordLogin func(r *http.Request, login, password string) (auth.Identity, error)
+	// RecoverPasswordURL ("Recupera password") and StaffLoginURL ("Login
+	// assistenza", the back office login) are linked from the Credenziali
+	// panel when set.
+	RecoverPasswordURL, StaffLoginURL string
+	// Accounts starts and ends sessions (a new token at login) and conto
+	// terzi, writing each to the audit log, and audits the bookings
+	// confirmed and cancelled from the pages. Nil: the pages use Sessions
+	// directly and audit nothing (tests of this package alone).
+	Accounts *auth.Accounts
+	// Limits are the request limits on the demo login (Login) and on
+	// "Continua" (Hold); nil limits nothing.
+	Limits *auth.RateLimits
 }
 
 // server holds the parsed pages and the dependencies of the handlers.
