@@ -238,6 +238,15 @@ func (s *server) hold(w http.ResponseWriter, r *http.Request, id auth.Identity) 
 			return fail("Gli slot scelti devono essere consecutivi e nello stesso giorno.")
 		}
 	}
+	// The hold limits of the identity and the address count well-formed
+	// requests, the ones that reach the database.
+	if err := s.cfg.Limits.Hold(r); err != nil {
+		msg, ok := limitMessage(w, err)
+		if !ok {
+			return err
+		}
+		return s.renderGrid(w, r, id, res, week, picked, msg, http.StatusTooManyRequests)
+	}
 	s.dropHold(r, id)
 	h, err := s.svc.Hold(r.Context(), booking.HoldRequest{ResourceID: res.ID, Start: picked[0], Slots: len(picked), Owner: id.Subject})
 	if err != nil {
@@ -574,10 +583,13 @@ func (s *server) confirm(w http.ResponseWriter, r *http.Request, id auth.Identit
 			p.Extra[x.Name] = val
 		}
 	}
-	b, _, err := s.svc.Confirm(r.Context(), booking.ConfirmRequest{HoldID: holdID, Presentante: id.Subject, Fruitore: person,
+	b, created, err := s.svc.Confirm(r.Context(), booking.ConfirmRequest{HoldID: holdID, Presentante: id.Subject, Fruitore: person,
 		Motivazione: p.Motivazione, Telefono: p.Telefono, Nota: p.Nota, Extra: p.Extra, IdempotencyKey: p.Key, LockedCF: locksOf(id).CF})
 	switch booking.ErrorCode(err) {
 	case "":
+		if created {
+			s.audit(r, auth.AuditBookingConfirmed, b)
+		}
 		if held && h.ID == holdID {
 			s.sess.Pop(r.Context(), holdKey)
 		}

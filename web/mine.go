@@ -160,7 +160,18 @@ func (s *server) cancelPage(w http.ResponseWriter, r *http.Request, id auth.Iden
 }
 
 func (s *server) cancel(w http.ResponseWriter, r *http.Request, id auth.Identity) error {
-	b, err := s.svc.Cancel(r.Context(), r.PathValue("id"), id.Subject)
+	// Read it first so that a repeated "Disdici" is not audited as a second
+	// cancellation (Service.Cancel answers both the same way).
+	b, err := s.svc.Booking(r.Context(), r.PathValue("id"), id.Subject)
+	if err != nil {
+		return err
+	}
+	if b.Status == booking.Cancelled {
+		s.flash(r.Context(), "info", "La prenotazione con codice "+b.Code+" era già stata annullata.")
+		http.Redirect(w, r, "/prenotazioni", http.StatusSeeOther)
+		return nil
+	}
+	b, err = s.svc.Cancel(r.Context(), b.ID, id.Subject)
 	if err != nil {
 		if booking.ErrorCode(err) == booking.EConflict {
 			s.flash(r.Context(), "danger", booking.ErrorMessage(err))
@@ -169,6 +180,7 @@ func (s *server) cancel(w http.ResponseWriter, r *http.Request, id auth.Identity
 		}
 		return err
 	}
+	s.audit(r, auth.AuditBookingCancelled, b)
 	s.flash(r.Context(), "success", "Prenotazione annullata: "+b.ResourceName+", "+span(b.Start, b.End)+" (codice "+b.Code+"). Lo slot è di nuovo libero.")
 	http.Redirect(w, r, "/prenotazioni", http.StatusSeeOther)
 	return nil
