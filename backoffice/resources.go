@@ -444,7 +444,47 @@ func (s *server) updateResource(w http.ResponseWriter, r *http.Request, st *staf
 	if err != nil {
 		return err
 	}
+	if old.Schedule.SlotMinutes != res.Schedule.SlotMinutes || !slices.Equal(old.Schedule.Hours, res.Schedule.Hours) {
+		warn, err := s.realign(r, res, cal)
+		if err != nil {
+			return err
+		}
+		msg += warn
+	}
 	return s.redirect(w, r, action, "success", "Le modifiche sono state salvate."+msg)
+}
+
+// realign puts the seats of every future booking of res onto the new slots it
+// overlaps, so that a changed slot grid never shows a kept booking's seat as
+// free. A booking that overlaps no slot any more (kept outside the hours)
+// keeps no seat: nothing can be booked over it. It returns a warning naming
+// the kept bookings that found no free seat in the new slots.
+func (s *server) realign(r *http.Request, res booking.Resource, cal booking.Calendar) (string, error) {
+	future, err := s.store.FutureBookings(r.Context(), res.ID, s.svc.Now())
+	if err != nil {
+		return "", err
+	}
+	var full []string
+	for _, b := range future {
+		slots, _ := booking.SlotsOn(res, cal, booking.DateOf(b.Start, booking.Rome))
+		var starts []time.Time
+		for _, sl := range slots {
+			if sl.Start.Before(b.End) && b.Start.Before(sl.End) {
+				starts = append(starts, sl.Start)
+			}
+		}
+		switch err := s.store.Realign(r.Context(), b.ID, res.ID, starts, res.Schedule.Capacity); booking.ErrorCode(err) {
+		case "":
+		case booking.EConflict:
+			full = append(full, b.Code)
+		default:
+			return "", err
+		}
+	}
+	if len(full) > 0 {
+		return " Attenzione: le prenotazioni mantenute " + strings.Join(full, ", ") + " superano i posti dei nuovi orari; verifichi l'agenda.", nil
+	}
+	return "", nil
 }
 
 // orphansOf returns the future confirmed bookings of res that would fall

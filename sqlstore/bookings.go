@@ -256,3 +256,41 @@ func (s *Store) Cancel(ctx context.Context, id, reason string) (booking.Booking,
 	})
 	return b, err
 }
+
+// Realign moves a confirmed booking's seats onto the given slot starts, after
+// its resource's slot grid changed (the back office keeps bookings that still
+// fit a new schedule): without it, a new slot overlapping the booking but not
+// starting where one of its old slots started would show a free seat. It picks
+// a free seat of each start; EConflict when one has none. Nothing happens for
+// a booking that is not confirmed.
+func (s *Store) Realign(ctx context.Context, bookingID string, resourceID int64, starts []time.Time, capacity int) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		now, err := s.now(ctx, tx)
+		if err != nil {
+			return wrap(err)
+		}
+		var holdID string
+		err = tx.QueryRowContext(ctx, s.q("SELECT hold_id FROM bookings WHERE id = ? AND status = ?"), bookingID, booking.Confirmed).Scan(&holdID)
+		if err == sql.ErrNoRows {
+			return nil
+		}
+		if err != nil {
+			return wrap(err)
+		}
+		if _, err := tx.ExecContext(ctx, s.q("DELETE FROM claims WHERE booking_id = ?"), bookingID); err != nil {
+			return wrap(err)
+		}
+		for _, start := range starts {
+			ok, err := s.claimFreeSeat(ctx, tx, resourceID, start.UnixMilli(), capacity, holdID, now, now)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return booking.Errorf(booking.EConflict, "Non c'è un posto libero alle %s per la prenotazione mantenuta.", start.In(booking.Rome).Format("02/01/2006 15:04"))
+			}
+		}
+		// The seats were claimed as a hold expiring now: make them the booking's.
+		_, err = tx.ExecContext(ctx, s.q("UPDATE claims SET booking_id = ?, expires_at = NULL WHERE hold_id = ? AND booking_id IS NULL"), bookingID, holdID)
+		return wrap(err)
+	})
+}

@@ -490,3 +490,46 @@ func TestRacingConfirm(t *testing.T) {
 		}
 	})
 }
+
+// TestRealign: a booking kept across a change of slot length keeps its seats
+// in every new slot it overlaps.
+func TestRealign(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		svc, r := fixture(t, s, 1)
+		h, err := svc.Hold(ctx, booking.HoldRequest{ResourceID: r.ID, Start: slotAt("10:00"), Slots: 2, Owner: "RSSMRA70A01H501S"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _, err := svc.Confirm(ctx, confirmReq(h, ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 30-minute slots become 20-minute ones: 10:00, 10:20, 10:40 overlap the booking.
+		r.Schedule.SlotMinutes = 20
+		if err := svc.UpdateResource(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Hold(ctx, booking.HoldRequest{ResourceID: r.ID, Start: slotAt("10:20"), Slots: 1, Owner: "BNCGLI85M55I304Q"}); err != nil {
+			t.Fatalf("before realigning, 10:20 looks free (the gap this closes): %v", err)
+		}
+		// The hold at 10:20 now owns that seat: realigning must refuse it.
+		starts := []time.Time{slotAt("10:00"), slotAt("10:20"), slotAt("10:40")}
+		if err := s.Realign(ctx, b.ID, r.ID, starts, 1); code(err) != booking.EConflict {
+			t.Fatalf("realign over a live hold: %v", err)
+		}
+		if err := s.Realign(ctx, b.ID, r.ID, []time.Time{slotAt("10:00"), slotAt("10:40")}, 1); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Hold(ctx, booking.HoldRequest{ResourceID: r.ID, Start: slotAt("10:40"), Slots: 1, Owner: "FRRLCU92B29Z112V"}); code(err) != booking.EConflict {
+			t.Fatalf("10:40 not taken by the realigned booking: %v", err)
+		}
+		// Cancelling frees the realigned seats.
+		if _, err := svc.Cancel(ctx, b.ID, b.Presentante); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Hold(ctx, booking.HoldRequest{ResourceID: r.ID, Start: slotAt("10:40"), Slots: 1, Owner: "FRRLCU92B29Z112V"}); err != nil {
+			t.Fatalf("realigned seat not freed by cancel: %v", err)
+		}
+	})
+}
