@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
-		"net/http"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -69,6 +69,8 @@ type server struct {
 	log   *slog.Logger
 	pages map[string]*template.Template
 	mux   *http.ServeMux
+	// patterns are the ServeMux patterns of routes, in order (Patterns).
+	patterns []string
 }
 
 // pageFiles maps each page to its template file; every page also gets
@@ -110,6 +112,7 @@ func New(cfg Config) (http.Handler, error) {
 type handler func(w http.ResponseWriter, r *http.Request) error
 
 func (s *server) handle(pattern string, h handler) {
+	s.patterns = append(s.patterns, pattern)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
 			s.serveError(w, r, err)
@@ -135,6 +138,15 @@ func (s *server) login(h func(w http.ResponseWriter, r *http.Request, id auth.Id
 		}
 		return h(w, r, id)
 	}
+}
+
+// Patterns lists the ServeMux patterns of the citizen pages ("GET
+// /prenotazioni/{id}", …) besides /static/, so that tests can cover every
+// route (the authorization matrix of app).
+func Patterns() []string {
+	s := &server{}
+	s.routes()
+	return s.patterns
 }
 
 func (s *server) routes() {
