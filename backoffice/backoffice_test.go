@@ -1,7 +1,6 @@
 package backoffice_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -19,6 +18,7 @@ import (
 	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/booking"
 	"github.com/prenota/prenota/internal/testdb"
+	"github.com/prenota/prenota/notify"
 	"github.com/prenota/prenota/sqlstore"
 )
 
@@ -39,8 +39,17 @@ func startApp(t *testing.T, dialect string) (*app.App, string) {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(a.Handler())
+	// Run also starts the message worker, which delivers to the demo mailbox.
+	if err := a.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { a.Run(ctx); close(done) }()
 	t.Cleanup(func() {
 		srv.Close()
+		cancel()
+		<-done
 		a.Close()
 	})
 	for _, u := range []struct {
@@ -194,19 +203,42 @@ func at(d booking.Date, hhmm string) time.Time {
 	return t
 }
 
-// outboxHas reports whether the outbox holds a cancellation of booking id.
-func outboxHas(t *testing.T, s *sqlstore.Store, id string) bool {
+// mailFor waits for the demo mailbox to receive a message whose subject
+// starts with prefix, and returns it.
+func mailFor(t *testing.T, s *sqlstore.Store, prefix string) *notify.Parsed {
 	t.Helper()
-	rows, err := s.DB().Query("SELECT body FROM goqite")
-	if err != nil {
-		t.Fatal(err)
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		msgs, _, err := s.MailboxMessages(context.Background(), 100, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range msgs {
+			p, err := notify.ParseEmail(m.Raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.HasPrefix(p.Subject, prefix) {
+				return p
+			}
+		}
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var b []byte
-		rows.Scan(&b)
-		if bytes.Contains(b, []byte(sqlstore.EventCancelled)) && bytes.Contains(b, []byte(id)) {
-			return true
+	t.Fatalf("no message %q arrived in the demo mailbox", prefix)
+	return nil
+}
+
+// cancellationSent waits for the cancellation email of booking id to reach
+// the demo mailbox (the app's worker delivers the outbox there).
+func cancellationSent(t *testing.T, s *sqlstore.Store, id string) bool {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		msgs, _, err := s.MailboxMessages(context.Background(), 100, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range msgs {
+			if p, err := notify.ParseEmail(m.Raw); err == nil && strings.Contains(p.MessageID, id) && strings.HasPrefix(p.Subject, "Annullamento Prenotazione") {
+				return true
+			}
 		}
 	}
 	return false
@@ -278,7 +310,7 @@ func TestBackOffice(t *testing.T) {
 			if av := slotsOn(t, anon, res, next.String()); len(av.Days[0].Slots) != 4 {
 				t.Fatalf("schedule not changed: %d slots", len(av.Days[0].Slots))
 			}
-			if b, _ := a.Store.Booking(context.Background(), late.ID); b.Status != booking.Cancelled || b.CancelReason != "Riduzione dell'orario" || !outboxHas(t, a.Store, late.ID) {
+			if b, _ := a.Store.Booking(context.Background(), late.ID); b.Status != booking.Cancelled || b.CancelReason != "Riduzione dell'orario" || !cancellationSent(t, a.Store, late.ID) {
 				t.Fatalf("orphan not cancelled with its message: %+v", b)
 			}
 
@@ -298,8 +330,11 @@ func TestBackOffice(t *testing.T) {
 			want(t, "assente", op.post("/backoffice/prenotazioni/"+b2.ID+"/presenza", url.Values{"stato": {"assente"}}), http.StatusSeeOther)
 			want(t, "cancel without reason", op.post("/backoffice/prenotazioni/"+b3.ID+"/annulla", url.Values{}), http.StatusUnprocessableEntity)
 			want(t, "cancel", op.post("/backoffice/prenotazioni/"+b3.ID+"/annulla", url.Values{"motivo": {"Ufficio chiuso per sciopero"}}), http.StatusSeeOther)
-			if b, _ := a.Store.Booking(context.Background(), b3.ID); b.Status != booking.Cancelled || b.CancelReason != "Ufficio chiuso per sciopero" || !outboxHas(t, a.Store, b3.ID) {
+			if b, _ := a.Store.Booking(context.Background(), b3.ID); b.Status != booking.Cancelled || b.CancelReason != "Ufficio chiuso per sciopero" || !cancellationSent(t, a.Store, b3.ID) {
 				t.Fatalf("cancelled booking: %+v", b)
+			}
+			if m := mailFor(t, a.Store, "Annullamento Prenotazione"); !strings.Contains(m.Text, "Ufficio chiuso per sciopero") || !strings.Contains(m.HTML, "Ufficio chiuso per sciopero") {
+				t.Fatalf("the cancellation email does not carry the reason:\n%s", m.Text)
 			}
 			want(t, "agenda after", op.get("/backoffice/agenda/"+res), http.StatusOK, "Presente", "Non presentato", "Annullata: Ufficio chiuso per sciopero")
 			want(t, "find by code", op.get("/backoffice/cerca?codice="+strings.ToLower(b1.Code)), http.StatusSeeOther)
