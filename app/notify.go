@@ -22,7 +22,8 @@ type messaging struct {
 }
 
 // setupNotify builds the message worker (SMTP when configured, otherwise the
-// local mailbox; App IO when a key is configured), serves /metrics and, in
+// local mailbox; App IO when a key is configured; the texts as edited in the
+// back office at /backoffice/testi/email), serves /metrics and, in
 // demo mode, the mailbox pages at /demo/posta.
 func (a *App) setupNotify(mux *http.ServeMux) error {
 	reg := prometheus.NewRegistry()
@@ -33,6 +34,7 @@ func (a *App) setupNotify(mux *http.ServeMux) error {
 		Metrics:      notify.NewMetrics(reg),
 		Logger:       a.log,
 		ReminderLead: a.cfg.ReminderBefore,
+		Overrides:    emailTemplates(a.Store),
 	}
 	if a.cfg.SMTPURL != "" {
 		m, err := notify.NewSMTP(a.cfg.SMTPURL, 30*time.Second)
@@ -88,4 +90,20 @@ func (m mailboxStore) MailboxEmails(ctx context.Context, limit, offset int) ([]n
 func (m mailboxStore) MailboxEmail(ctx context.Context, id int64) (notify.StoredEmail, error) {
 	x, err := m.MailboxMessageByID(ctx, id)
 	return notify.StoredEmail{ID: x.ID, Received: x.Received, Raw: x.Raw}, err
+}
+
+// emailTemplates gives the worker the back office's versions of the email
+// templates (sqlstore.EmailTemplate), read before each message.
+func emailTemplates(s *sqlstore.Store) func(ctx context.Context) (map[notify.Kind]notify.Parts, error) {
+	return func(ctx context.Context) (map[notify.Kind]notify.Parts, error) {
+		ts, err := s.EmailTemplates(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[notify.Kind]notify.Parts, len(ts))
+		for k, t := range ts {
+			out[notify.Kind(k)] = notify.Parts{Subject: t.Subject, Text: t.Text, HTML: t.HTML}
+		}
+		return out, nil
+	}
 }

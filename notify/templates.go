@@ -3,8 +3,10 @@ package notify
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	"io"
 	"strings"
 	"sync"
 	texttemplate "text/template"
@@ -119,21 +121,56 @@ var defaultFS embed.FS
 // source defining "subject", "text", "io_subject" and "markdown", and an
 // html/template source defining "html". Both may use the shared blocks of
 // templates/common.txt and common.html ("details", "footer", …). The defaults
-// are embedded; Set replaces a kind's texts (the back office will), and is
-// safe while messages are rendered.
+// are embedded; Set replaces a kind's sources, and Override (or Sync) puts
+// the back office's version of its subject, text and HTML on top of them
+// (Parts). Both are safe while messages are rendered.
 type Templates struct {
 	mu   sync.RWMutex
+	base map[Kind]source
+	over map[Kind]Parts // the overrides applied
 	sets map[Kind]*templateSet
 }
+
+type source struct{ text, html string }
 
 type templateSet struct {
 	text *texttemplate.Template
 	html *htmltemplate.Template
 }
 
+// Parts are what the back office edits of a kind's texts: Go templates
+// (https://pkg.go.dev/text/template) for the email's subject, its
+// plain-text body and its HTML body, over the fields of Data, with the
+// shared blocks ("details", "footer", and "reminders" in HTML) at hand. The
+// App IO subject and text stay the built-in ones.
+type Parts struct {
+	Subject string
+	Text    string
+	HTML    string
+}
+
+// The fields of Parts, as PartError names them.
+const (
+	FieldSubject = "subject"
+	FieldText    = "text"
+	FieldHTML    = "html"
+)
+
+// ErrEmpty is the error of a PartError whose field is empty.
+var ErrEmpty = errors.New("empty")
+
+// PartError is a field of Parts that does not parse or does not render.
+type PartError struct {
+	Field string // FieldSubject, FieldText or FieldHTML
+	Err   error
+}
+
+func (e *PartError) Error() string { return "notify: " + e.Field + " template: " + e.Err.Error() }
+func (e *PartError) Unwrap() error { return e.Err }
+
 // DefaultTemplates returns the built-in Italian texts.
 func DefaultTemplates() *Templates {
-	t := &Templates{sets: map[Kind]*templateSet{}}
+	t := &Templates{base: map[Kind]source{}, over: map[Kind]Parts{}, sets: map[Kind]*templateSet{}}
 	for _, k := range Kinds {
 		text, html := DefaultSource(k)
 		if err := t.Set(k, text, html); err != nil {
@@ -143,8 +180,7 @@ func DefaultTemplates() *Templates {
 	return t
 }
 
-// DefaultSource returns the built-in sources of a kind's texts, for an editor
-// to start from.
+// DefaultSource returns the built-in sources of a kind's texts.
 func DefaultSource(k Kind) (text, html string) {
 	tb, err1 := defaultFS.ReadFile("templates/" + string(k) + ".txt")
 	hb, err2 := defaultFS.ReadFile("templates/" + string(k) + ".html")
@@ -154,34 +190,184 @@ func DefaultSource(k Kind) (text, html string) {
 	return string(tb), string(hb)
 }
 
-// Set replaces the texts of kind k with the given sources, after checking
-// that they parse and render a sample booking. The shared blocks of the
-// defaults are available to them and may be redefined.
+// DefaultParts returns the built-in subject, text and HTML of a kind, for
+// an editor to start from.
+func DefaultParts(k Kind) Parts {
+	text, html := DefaultSource(k)
+	body := func(src, name string) string {
+		t, err := texttemplate.New("").Parse(src)
+		if err != nil || t.Lookup(name) == nil {
+			return ""
+		}
+		return t.Lookup(name).Tree.Root.String()
+	}
+	return Parts{Subject: body(text, "subject"), Text: body(text, "text"), HTML: body(html, "html")}
+}
+
+// CheckParts reports whether p can replace the texts of kind k: every field
+// must be given, parse, and render a sample booking. The error is a
+// *PartError naming the first field at fault.
+func CheckParts(k Kind, p Parts) error {
+	text, html := DefaultSource(k)
+	if text == "" {
+		return fmt.Errorf("notify: unknown kind %q", k)
+	}
+	_, err := build(source{text, html}, &p)
+	return err
+}
+
+// Preview renders kind k with p (the built-in texts for a zero Parts) for a
+// sample booking of the Comune whose settings are st.
+func Preview(k Kind, p Parts, st booking.Settings) (Content, error) {
+	text, html := DefaultSource(k)
+	if text == "" {
+		return Content{}, fmt.Errorf("notify: unknown kind %q", k)
+	}
+	var over *Parts
+	if p != (Parts{}) {
+		over = &p
+	}
+	set, err := build(source{text, html}, over)
+	if err != nil {
+		return Content{}, err
+	}
+	return set.render(PreviewData(k, st))
+}
+
+// Set replaces the sources of kind k's texts, after checking that they
+// parse and render a sample booking (with the kind's override, if any). The
+// shared blocks of the defaults are available to them and may be redefined.
 func (t *Templates) Set(k Kind, textSrc, htmlSrc string) error {
-	common, _ := defaultFS.ReadFile("templates/common.txt")
-	tt, err := texttemplate.New(string(k)).Option("missingkey=error").Parse(string(common))
-	if err == nil {
-		tt, err = tt.Parse(textSrc)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	src := source{textSrc, htmlSrc}
+	var over *Parts
+	if p, ok := t.over[k]; ok {
+		over = &p
 	}
+	set, err := build(src, over)
 	if err != nil {
-		return fmt.Errorf("notify: %s text template: %w", k, err)
-	}
-	commonHTML, _ := defaultFS.ReadFile("templates/common.html")
-	ht, err := htmltemplate.New(string(k)).Option("missingkey=error").Parse(string(commonHTML))
-	if err == nil {
-		ht, err = ht.Parse(htmlSrc)
-	}
-	if err != nil {
-		return fmt.Errorf("notify: %s HTML template: %w", k, err)
-	}
-	set := &templateSet{text: tt, html: ht}
-	if _, err := set.render(sampleData()); err != nil {
 		return fmt.Errorf("notify: %s: %w", k, err)
 	}
-	t.mu.Lock()
-	t.sets[k] = set
-	t.mu.Unlock()
+	t.base[k], t.sets[k] = src, set
 	return nil
+}
+
+// Override puts p on top of kind k's sources; nil removes the override.
+func (t *Templates) Override(k Kind, p *Parts) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.override(k, p)
+}
+
+func (t *Templates) override(k Kind, p *Parts) error {
+	src, ok := t.base[k]
+	if !ok {
+		return fmt.Errorf("notify: no templates for %q", k)
+	}
+	set, err := build(src, p)
+	if err != nil {
+		return fmt.Errorf("notify: %s: %w", k, err)
+	}
+	t.sets[k] = set
+	if p == nil {
+		delete(t.over, k)
+	} else {
+		t.over[k] = *p
+	}
+	return nil
+}
+
+// Sync makes the overrides those of over (kinds missing from it use their
+// sources alone). Kinds whose override is unchanged are left as they are,
+// so calling it before every message is cheap. An override that fails is
+// dropped (the kind uses its sources alone) and reported in the error.
+func (t *Templates) Sync(over map[Kind]Parts) error {
+	t.mu.RLock()
+	same := len(over) == len(t.over)
+	for k, p := range over {
+		if q, ok := t.over[k]; !ok || q != p {
+			same = false
+		}
+	}
+	t.mu.RUnlock()
+	if same {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var errs []error
+	for k := range t.base {
+		p, ok := over[k]
+		q, had := t.over[k]
+		switch {
+		case ok && (!had || p != q):
+			if err := t.override(k, &p); err != nil {
+				errs = append(errs, err)
+				if had {
+					t.override(k, nil)
+				}
+			}
+		case !ok && had:
+			errs = append(errs, t.override(k, nil))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// build parses a kind's texts: the shared blocks, the sources, and on top
+// the parts of over, if any; then renders a sample booking.
+func build(src source, over *Parts) (*templateSet, error) {
+	common, _ := defaultFS.ReadFile("templates/common.txt")
+	tt, err := texttemplate.New("common").Option("missingkey=error").Parse(string(common))
+	if err == nil {
+		tt, err = tt.Parse(src.text)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("text template: %w", err)
+	}
+	commonHTML, _ := defaultFS.ReadFile("templates/common.html")
+	ht, err := htmltemplate.New("common").Option("missingkey=error").Parse(string(commonHTML))
+	if err == nil {
+		ht, err = ht.Parse(src.html)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("HTML template: %w", err)
+	}
+	if over != nil {
+		for _, f := range []struct{ field, src string }{{FieldSubject, over.Subject}, {FieldText, over.Text}, {FieldHTML, over.HTML}} {
+			if strings.TrimSpace(f.src) == "" {
+				// (text/template would keep the old body of an empty one.)
+				return nil, &PartError{Field: f.field, Err: ErrEmpty}
+			}
+			if f.field == FieldHTML {
+				_, err = ht.New(f.field).Parse(f.src)
+			} else {
+				_, err = tt.New(f.field).Parse(f.src)
+			}
+			if err != nil {
+				return nil, &PartError{Field: f.field, Err: err}
+			}
+		}
+	}
+	set := &templateSet{text: tt, html: ht}
+	d := sampleData()
+	for _, f := range []string{FieldSubject, FieldText} {
+		var b bytes.Buffer
+		if err := tt.ExecuteTemplate(&b, f, d); err != nil {
+			return nil, &PartError{Field: f, Err: err}
+		}
+		if f == FieldSubject && oneLine(b.String()) == "" {
+			return nil, &PartError{Field: f, Err: ErrEmpty}
+		}
+	}
+	if err := ht.ExecuteTemplate(io.Discard, FieldHTML, d); err != nil {
+		return nil, &PartError{Field: FieldHTML, Err: err}
+	}
+	if _, err := set.render(d); err != nil {
+		return nil, err
+	}
+	return set, nil
 }
 
 // Render renders the message of kind k.
@@ -260,5 +446,27 @@ func sampleData() Data {
 	b := booking.Booking{ID: "sample", Code: "AAAA-AAAA", ResourceID: 1, ResourceName: "Sportello 1", Start: start, End: start.Add(15 * time.Minute),
 		Fruitore: booking.Person{Nome: "MARIO", Cognome: "ROSSI", DataNascita: booking.Date{Year: 1970, Month: time.January, Day: 1}, CodiceFiscale: "RSSMRA70A01H501S",
 			Email: "mario@example.org", Telefono: "333 1234567"}, Telefono: "333 1234567", Status: booking.Cancelled, CancelReason: "prova"}
+	return NewData(st, r, b, "https://prenota.example.org")
+}
+
+// PreviewData is a sample booking of kind k's message for the Comune whose
+// settings are st (sample ones when st has no name): an appointment in
+// person with documents to present, cancelled with a reason for a
+// cancellation.
+func PreviewData(k Kind, st booking.Settings) Data {
+	if strings.TrimSpace(st.Name) == "" {
+		st = booking.Settings{Name: "Comune di Esempio", Phone: "0541 000000", Address: "Piazza Grande 1", NoReply: "noreply@example.org"}
+	}
+	start := time.Now().In(booking.Rome).AddDate(0, 0, 7)
+	start = time.Date(start.Year(), start.Month(), start.Day(), 9, 30, 0, 0, booking.Rome)
+	r := booking.Resource{ID: 1, Name: "Sportello Anagrafe", Address: first(st.Address, "Piazza Grande 1"), Kind: booking.InPerson,
+		Documents: "Documento di identità valido; tessera sanitaria (codice fiscale)."}
+	b := booking.Booking{ID: "anteprima", Code: "K7MP-QX9C", ResourceID: 1, ResourceName: r.Name, Start: start, End: start.Add(20 * time.Minute),
+		Fruitore: booking.Person{Nome: "NICCOLÒ", Cognome: "D'AMICO", DataNascita: booking.Date{Year: 2001, Month: time.November, Day: 30},
+			CodiceFiscale: "DMCNCL01S30D612R", Email: "niccolo.damico@example.org", Telefono: "333 1234567"},
+		Telefono: "333 1234567", Status: booking.Confirmed}
+	if k == Cancellation {
+		b.Status, b.CancelReason = booking.Cancelled, "Ufficio chiuso per un'assemblea sindacale."
+	}
 	return NewData(st, r, b, "https://prenota.example.org")
 }

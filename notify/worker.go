@@ -74,6 +74,10 @@ type job struct {
 type Config struct {
 	Store     Store
 	Templates *Templates // nil: DefaultTemplates()
+	// Overrides, when set, returns the back office's versions of the texts
+	// (see Parts), by kind. It is called before each message is rendered,
+	// so that a change applies to the next message.
+	Overrides func(ctx context.Context) (map[Kind]Parts, error)
 	// Mailer sends the emails; nil delivers them to the local mailbox in the
 	// database (Store.DeliverLocal), which the demo shows.
 	Mailer Mailer
@@ -458,6 +462,16 @@ func (w *Worker) deliver(ctx context.Context, id goqite.ID, j job) error {
 			return err
 		}
 		r = booking.Resource{Name: b.ResourceName} // deleted since: the booking keeps its name
+	}
+	if w.cfg.Overrides != nil {
+		over, err := w.cfg.Overrides(ctx)
+		if err != nil {
+			return err
+		}
+		if err := w.tpl.Sync(over); err != nil {
+			// Checked when saved, so unexpected: the built-in texts go out.
+			w.log.Error("notify: the back office's email templates do not work; using the built-in ones", "err", err)
+		}
 	}
 	d := NewData(st, r, b, w.cfg.BaseURL)
 	c, err := w.tpl.Render(j.Kind, d)
