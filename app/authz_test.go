@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -17,6 +19,7 @@ import (
 	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/booking"
 	"github.com/prenota/prenota/internal/testdb"
+	"github.com/prenota/prenota/saml"
 	"github.com/prenota/prenota/sqlstore"
 	"github.com/prenota/prenota/web"
 )
@@ -530,5 +533,66 @@ func testAuthorization(t *testing.T, dialect string) {
 	}
 	if es := audited(t, a, sqlstore.AuditFilter{Action: auth.AuditLogout, Actor: authzMario}); len(es) != 1 {
 		t.Errorf("logout audit: %+v", es)
+	}
+}
+
+// TestLoginPageMethods: the login page offers SPID and CIE when they are
+// configured (the links carry next), the credentials with "Recupera
+// password" and "Login assistenza", and not the demo provider outside demo
+// mode; without a trusted proxy, X-Forwarded-For is ignored.
+func TestLoginPageMethods(t *testing.T) {
+	dir := t.TempDir()
+	key, cert := filepath.Join(dir, "sp.key"), filepath.Join(dir, "sp.crt")
+	if _, _, err := saml.GenerateKeyPair(key, cert, "http://127.0.0.1", "Comune di Prova", "c_prova"); err != nil {
+		t.Fatal(err)
+	}
+	idp := filepath.Join(dir, "idp.xml")
+	if err := os.WriteFile(idp, []byte(`<?xml version="1.0"?>
+<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example/">
+  <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://idp.example/sso"/>
+  </md:IDPSSODescriptor>
+</md:EntityDescriptor>`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Addr: "127.0.0.1:0", DatabaseURL: testdb.URL(t, "sqlite"), BaseURL: "http://127.0.0.1"}
+	cfg.Identity.SPIDMetadata, cfg.Identity.CIEMetadata = []string{idp}, []string{idp}
+	cfg.Identity.SAMLKey, cfg.Identity.SAMLCert = key, cert
+	a, err := New(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(func() {
+		srv.Close()
+		a.Close()
+	})
+	c := newAuthzClient(t, srv.URL, "203.0.113.9")
+	p := c.get("/accedi?next=/prenotazioni")
+	for _, want := range []string{`href="/auth/spid/login?next=%2Fprenotazioni">Entra con SPID</a>`, `href="/auth/cie/login?next=%2Fprenotazioni">Entra con CIE</a>`,
+		`action="/accedi/credenziali"`, `href="/auth/recupera-password">Recupera password</a>`, `href="/auth/password?next=%2Fbackoffice%2F">Login assistenza</a>`,
+		// No trusted proxy here: X-Forwarded-For is not believed.
+		`IP corrente: <span class="font-monospace">127.0.0.1</span>`} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("login page: missing %s", want)
+		}
+	}
+	if strings.Contains(p.body, "Ambiente di prova") || strings.Contains(p.body, "/accedi/demo") {
+		t.Error("login page: the demo provider is offered outside demo mode")
+	}
+	if p := c.post("/accedi/demo", url.Values{"cf": {authzMario}}); p.status != http.StatusNotFound {
+		t.Errorf("demo login outside demo mode: %d", p.status)
+	}
+	// The SPID link starts the login (one IdP: its AuthnRequest).
+	if p := c.get("/auth/spid/login?next=%2Fprenotazioni"); p.status != http.StatusOK || !strings.Contains(p.body, "SAMLRequest") {
+		t.Errorf("SPID login: %d\n%.1000s", p.status, p.body)
+	}
+	// Wrong credentials: 401 on the page, the failure audited.
+	if p := c.post("/accedi/credenziali", url.Values{"utente": {"nessuno"}, "password": {"sbagliata-davvero"}}); p.status != http.StatusUnauthorized ||
+		!strings.Contains(p.body, "Identificativo utente o password non corretti.") {
+		t.Errorf("wrong credentials: %d\n%.1500s", p.status, p.body)
+	}
+	if es := audited(t, a, sqlstore.AuditFilter{Action: auth.AuditLoginFailed, Target: "nessuno"}); len(es) != 1 || es[0].IP != "127.0.0.1" {
+		t.Errorf("failed login audit: %+v", es)
 	}
 }
