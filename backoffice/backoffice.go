@@ -48,7 +48,7 @@ type server struct {
 }
 
 // pageFiles are the templates of the pages; each also gets partials.html.
-var pageFiles = []string{"home", "errore", "risorse", "risorsa", "orfane", "agenda", "prenotazione", "token", "testi", "operatori", "audit"}
+var pageFiles = []string{"home", "errore", "risorse", "risorsa", "orfane", "agenda", "prenotazione", "token", "testi", "testi_email", "operatori", "audit"}
 
 // New returns the handler of /backoffice/. Every template is parsed here.
 func New(cfg Config) (http.Handler, error) {
@@ -109,6 +109,10 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /backoffice/token/{tid}/revoca", s.handle(admin, s.revokeToken))
 	mux.Handle("GET /backoffice/testi", s.handle(admin, s.texts))
 	mux.Handle("POST /backoffice/testi", s.handle(admin, s.saveTexts))
+	mux.Handle("GET /backoffice/testi/email", s.handle(admin, s.emailTemplates))
+	mux.Handle("GET /backoffice/testi/email/{kind}", s.handle(admin, s.emailEditor))
+	mux.Handle("POST /backoffice/testi/email/{kind}", s.handle(admin, s.saveEmailTemplate))
+	mux.Handle("POST /backoffice/testi/email/{kind}/ripristina", s.handle(admin, s.resetEmailTemplate))
 	mux.Handle("GET /backoffice/operatori", s.handle(admin, s.operators))
 	mux.Handle("POST /backoffice/operatori", s.handle(admin, s.addOperator))
 	mux.Handle("POST /backoffice/operatori/{login}/risorse", s.handle(admin, s.assign))
