@@ -105,20 +105,28 @@ func (e *env) book(resource, owner string, p booking.Person, after time.Duration
 }
 
 // testStore is the store as the worker sees it; ackFails makes the next
-// AckJob fail after calling it, to play a crash between send and delete.
+// AckJob, and every one after it, fail after calling it, to play a crash
+// between send and delete (a dead process deletes nothing more).
 type testStore struct {
 	*sqlstore.Store
 	mu       sync.Mutex
 	ackFails func()
+	dead     bool
 }
 
 func (s *testStore) AckJob(ctx context.Context, id goqite.ID) error {
 	s.mu.Lock()
 	f := s.ackFails
 	s.ackFails = nil
+	if f != nil {
+		s.dead = true
+	}
+	dead := s.dead
 	s.mu.Unlock()
 	if f != nil {
 		f()
+	}
+	if dead {
 		return errors.New("crash: the process died before deleting the delivery")
 	}
 	return s.Store.AckJob(ctx, id)

@@ -409,7 +409,7 @@ func (w *Worker) deliverOne(ctx context.Context) bool {
 		w.m.Failed.WithLabelValues(ch, kind).Inc()
 		delay := w.cfg.Backoff(attempt)
 		w.log.Warn("notify: send failed, will retry", "channel", ch, "kind", kind, "booking", j.BookingID, "attempt", attempt, "retry_in", delay, "err", err)
-		if err := w.cfg.Store.RetryJob(ctx, m.ID, delay); err != nil {
+		if err := persist(ctx, func() error { return w.cfg.Store.RetryJob(ctx, m.ID, delay) }); err != nil {
 			// The visibility timeout brings it back anyway.
 			w.log.Error("notify: schedule retry", "err", err, "booking", j.BookingID)
 		}
@@ -418,8 +418,27 @@ func (w *Worker) deliverOne(ctx context.Context) bool {
 }
 
 func (w *Worker) ack(ctx context.Context, id goqite.ID, j job) {
-	if err := w.cfg.Store.AckJob(ctx, id); err != nil {
+	if err := persist(ctx, func() error { return w.cfg.Store.AckJob(ctx, id) }); err != nil {
 		w.log.Error("notify: delivered but not acknowledged: it will be sent again", "err", err, "channel", j.Channel, "kind", j.Kind, "booking", j.BookingID)
+	}
+}
+
+// persist runs op, an idempotent change of a delivery (deleting it,
+// delaying it), again after a failure, a few times within a second: on
+// PostgreSQL the queue's transactions of concurrent workers fail now and
+// then with a serialization error, and a deletion lost that way would send
+// the message twice.
+func persist(ctx context.Context, op func() error) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		if err = op(); err == nil || attempt == 6 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt) * 30 * time.Millisecond):
+		}
 	}
 }
 

@@ -203,6 +203,7 @@ func TestWorkerCrash(t *testing.T) {
 			if n := srv.count(); n != 1 {
 				t.Fatalf("%d emails before the restart, want 1", n)
 			}
+			cfg.Store = e.store
 			e.worker(cfg) // the process restarts
 			waitFor(t, 10*time.Second, "the redelivery", func() bool { return srv.count() == 2 })
 			time.Sleep(1500 * time.Millisecond) // longer than Visibility: nothing more comes
