@@ -6,8 +6,10 @@
 //   - holds: citizens racing with POST /api/v1/holds over many slots,
 //     successful holds/s and latency percentiles.
 //
-// The server runs in this process on 127.0.0.1 with rate limits off; the load
-// comes from goroutines over keep-alive connections. Run it with `make bench`.
+// The server runs in this process on 127.0.0.1 with rate limits off and the
+// GC setting of prenota serve; the load comes from goroutines over keep-alive
+// connections in the same process, so client and server share the CPUs. Run
+// it with `make bench`.
 package main
 
 import (
@@ -45,6 +47,7 @@ func main() {
 	pg := flag.String("postgres", envOr("PRENOTA_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"), "PostgreSQL server (a fresh schema is used and dropped)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
 	flag.Parse()
+	app.TuneGC() // as prenota serve does
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
