@@ -68,18 +68,22 @@ func SlotsOn(r Resource, cal Calendar, d Date) (slots []Slot, closedBy string) {
 	}
 	slices.SortFunc(ranges, func(a, b OpeningRange) int { return int(a.Start - b.Start) })
 	step := Clock(s.SlotMinutes)
-	seen := map[Clock]bool{}
+	// Ranges in start order, and each slot only from the end of the previous
+	// one: overlapping ranges (a one-off opening inside the weekly hours, off
+	// their grid) never yield overlapping slots, which would seat two people
+	// at one counter at once.
+	next := Clock(-1)
 	for _, h := range ranges {
 		for c := h.Start; c+step <= h.End; c += step {
-			if seen[c] {
-				continue // overlapping ranges do not double a slot
+			if c < next {
+				continue
 			}
 			start, ok := d.At(c, Rome)
 			if !ok {
 				continue // the wall-clock time does not exist on a spring-forward day
 			}
 			end, _ := d.At(c+step, Rome)
-			seen[c] = true
+			next = c + step
 			slots = append(slots, Slot{start, end})
 		}
 	}

@@ -1,6 +1,7 @@
 package booking
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -242,5 +243,24 @@ func TestCodes(t *testing.T) {
 			t.Fatalf("duplicate code %q after %d", c, i)
 		}
 		seen[c] = true
+	}
+}
+
+func TestOverlappingRangesGiveNoOverlappingSlots(t *testing.T) {
+	r := Resource{ID: 3, Bookable: true, Schedule: Schedule{SlotMinutes: 30, Capacity: 1, MaxSlots: 1,
+		Hours: []OpeningRange{{Weekday: time.Wednesday, Start: clock("09:00"), End: clock("11:00")}}}}
+	// A one-off opening off the weekly grid, starting inside the weekly hours.
+	cal := Calendar{Openings: []Opening{{ResourceID: 3, Date: date("2026-12-09"), Start: clock("10:15"), End: clock("12:15")}}}
+	slots, _ := SlotsOn(r, cal, date("2026-12-09"))
+	var got []string
+	for i, s := range slots {
+		got = append(got, s.Start.In(Rome).Format("15:04"))
+		if i > 0 && s.Start.Before(slots[i-1].End) {
+			t.Fatalf("slot %s overlaps the previous one: %v", got[i], got)
+		}
+	}
+	// The week gives 09:00–11:00; the opening goes on from 11:15, on its own grid.
+	if want := "09:00 09:30 10:00 10:30 11:15 11:45"; strings.Join(got, " ") != want {
+		t.Fatalf("slots %v, want %s", got, want)
 	}
 }
