@@ -43,7 +43,7 @@ func (a *api) receiptData(r *http.Request) (receipt.Data, error) {
 	case err != nil:
 		return receipt.Data{}, err
 	}
-	return receipt.Data{Settings: st, Resource: res, Booking: b}, nil
+	return receipt.Data{Settings: st, Resource: res, Booking: b, Logo: st.Logo}, nil
 }
 
 // receiptPDF answers GET /api/v1/bookings/{id}/receipt.pdf: the PDF receipt,

@@ -1,11 +1,17 @@
 package backoffice
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
+	"image"
+	_ "image/jpeg" // a logo may be a JPEG
+	_ "image/png"  // a logo may be a PNG
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -142,11 +148,22 @@ func problem(w http.ResponseWriter, status int, detail string) {
 	w.Write([]byte(`{"type":"about:blank","title":"` + http.StatusText(status) + `","status":` + strconv.Itoa(status) + `,"detail":"` + detail + `"}`))
 }
 
-// textsPage edits the Comune's texts and contacts.
+// textsPage edits the Comune's texts and contacts, and its logo.
 type textsPage struct {
 	web.Layout
-	Admin bool
-	S     booking.Settings
+	Admin  bool
+	S      booking.Settings
+	Errors []booking.FieldError
+}
+
+// Err is the message of the field's error, "" when it has none.
+func (p textsPage) Err(field string) string {
+	for _, e := range p.Errors {
+		if e.Field == field {
+			return e.Message
+		}
+	}
+	return ""
 }
 
 func (s *server) texts(w http.ResponseWriter, r *http.Request, st *staff) error {
@@ -154,14 +171,37 @@ func (s *server) texts(w http.ResponseWriter, r *http.Request, st *staff) error 
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "testi", textsPage{Layout: s.layout(r, "Testi e contatti", web.Crumb{Label: "Testi e contatti"}), Admin: true, S: set})
+	return s.render(w, r, "testi", textsPage{Layout: s.textsLayout(r), Admin: true, S: set})
 }
 
+func (s *server) textsLayout(r *http.Request) web.Layout {
+	return s.layout(r, "Testi e contatti", web.Crumb{Label: "Testi e contatti"})
+}
+
+// logoLabel names the logo field in its error messages.
+const logoLabel = "Stemma o logo del Comune"
+
+// saveTexts saves the texts form: a multipart form, for the logo (a new
+// file replaces the logo, "Rimuovi il logo" removes it, no file keeps it).
+// Invalid fields show the form again with the values sent (422).
 func (s *server) saveTexts(w http.ResponseWriter, r *http.Request, st *staff) error {
 	set, err := s.store.Settings(r.Context())
 	if err != nil {
 		return err
 	}
+	r.Body = http.MaxBytesReader(w, r.Body, 2<<20)
+	if err := r.ParseMultipartForm(1 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		var tooBig *http.MaxBytesError
+		if !errors.As(err, &tooBig) {
+			return booking.Invalid(booking.FieldError{Field: "logo", Message: "Il modulo inviato non è valido. Riprovi."})
+		}
+		// The form was cut short: show the stored values again.
+		p := textsPage{Layout: s.textsLayout(r), Admin: true, S: set,
+			Errors: []booking.FieldError{{Field: "logo", Message: logoLabel + ": il file supera i 200 KB."}}}
+		p.Flash = web.Flash{Kind: "danger", Text: "Controlli i campi indicati."}
+		return s.render(w, r, "testi", p, http.StatusUnprocessableEntity)
+	}
+	var errs []booking.FieldError
 	f := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	set.Name, set.Province, set.Welcome = f("name"), f("province"), strings.ReplaceAll(r.PostFormValue("welcome"), "\r\n", "\n")
 	set.Phone, set.Email, set.Address = f("phone"), f("email"), f("address")
@@ -172,13 +212,74 @@ func (s *server) saveTexts(w http.ResponseWriter, r *http.Request, st *staff) er
 	} else if f("patron_day") == "" {
 		set.PatronDay, set.PatronMonth = 0, 0
 	} else {
-		return booking.Invalid(booking.FieldError{Field: "patron_day", Message: "Il giorno del santo patrono si scrive come 29/09."})
+		errs = append(errs, booking.FieldError{Field: "patron_day", Message: "Il giorno del santo patrono si scrive come 29/09."})
 	}
-	if err := s.svc.SaveSettings(r.Context(), set); err != nil {
-		return err
+	logo := ""
+	if r.PostFormValue("remove_logo") != "" {
+		if len(set.Logo) > 0 {
+			logo = " (logo rimosso)"
+		}
+		set.Logo = nil
+	} else {
+		data, err := uploadedLogo(r)
+		if err != nil {
+			errs = append(errs, booking.FieldError{Field: "logo", Message: err.Error()})
+		} else if data != nil {
+			set.Logo, logo = data, " (logo aggiornato)"
+		}
 	}
-	s.audit(r, AuditSettingsUpdated, "settings", set.Name)
+	if len(errs) == 0 {
+		err = s.svc.SaveSettings(r.Context(), set)
+		if booking.ErrorCode(err) == booking.EInvalid {
+			errs = booking.ErrorFields(err)
+			if len(errs) == 0 {
+				errs = []booking.FieldError{{Field: "name", Message: booking.ErrorMessage(err)}}
+			}
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(errs) > 0 {
+		if stored, err := s.store.Settings(r.Context()); err == nil {
+			set.Logo = stored.Logo // the page shows the logo in use
+		}
+		p := textsPage{Layout: s.textsLayout(r), Admin: true, S: set, Errors: errs}
+		p.Flash = web.Flash{Kind: "danger", Text: "Controlli i campi indicati."}
+		return s.render(w, r, "testi", p, http.StatusUnprocessableEntity)
+	}
+	s.audit(r, AuditSettingsUpdated, "settings", set.Name+logo)
 	return s.redirect(w, r, "/backoffice/testi", "success", "Testi e contatti salvati.")
+}
+
+// uploadedLogo returns the file of the form's "logo" field, nil when none
+// was chosen, or an error naming the field when it is not a PNG or JPEG
+// image (by its content, not its name) of at most 200 KB.
+func uploadedLogo(r *http.Request) ([]byte, error) {
+	file, _, err := r.FormFile("logo")
+	if errors.Is(err, http.ErrMissingFile) || errors.Is(err, http.ErrNotMultipart) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, errors.New(logoLabel + ": il file non si può leggere. Riprovi.")
+	}
+	defer file.Close()
+	data, err := io.ReadAll(io.LimitReader(file, booking.MaxLogoSize+1))
+	switch {
+	case err != nil:
+		return nil, errors.New(logoLabel + ": il file non si può leggere. Riprovi.")
+	case len(data) == 0:
+		return nil, errors.New(logoLabel + ": il file scelto è vuoto.")
+	case len(data) > booking.MaxLogoSize:
+		return nil, errors.New(logoLabel + ": il file supera i 200 KB.")
+	}
+	ct := http.DetectContentType(data)
+	if ct != "image/png" && ct != "image/jpeg" {
+		return nil, errors.New(logoLabel + ": il file deve essere un'immagine PNG o JPEG.")
+	}
+	if _, _, err := image.DecodeConfig(bytes.NewReader(data)); err != nil {
+		return nil, errors.New(logoLabel + ": l'immagine è danneggiata o incompleta.")
+	}
+	return data, nil
 }
 
 // operatorsPage lists the staff and the resources of each operatore.

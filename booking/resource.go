@@ -22,7 +22,14 @@ type Settings struct {
 	PatronMonth time.Month `json:"patron_month"` // the patron saint's day, a holiday
 	PatronDay   int        `json:"patron_day"`
 	PatronName  string     `json:"patron_name"`
+	// Logo is the Comune's crest or logo, a PNG or JPEG image of at most
+	// MaxLogoSize bytes set in the back office; nil shows the generic
+	// icon. The citizen pages serve it at /logo and the receipt draws it.
+	Logo []byte `json:"logo,omitempty"`
 }
+
+// MaxLogoSize is the largest Settings.Logo accepted: 200 KB.
+const MaxLogoSize = 200 << 10
 
 // Kind says how an appointment takes place.
 type Kind string

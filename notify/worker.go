@@ -573,7 +573,7 @@ func (w *Worker) email(k Kind, d Data, c Content) (*Email, error) {
 	if a, err := mail.ParseAddress(e.To); err == nil && a.Name == "" {
 		e.To = a.Address
 	}
-	rd := receipt.Data{Settings: d.Settings, Resource: d.Resource, Booking: b}
+	rd := receipt.Data{Settings: d.Settings, Resource: d.Resource, Booking: b, Logo: d.Settings.Logo}
 	pdf := func() error {
 		var buf bytes.Buffer
 		if err := receipt.PDF(&buf, rd); err != nil {

@@ -37,6 +37,9 @@ type Layout struct {
 	// AccessibilityURL is the Comune's accessibility declaration (usually on
 	// form.agid.gov.it); "" links /accessibilita.
 	AccessibilityURL string
+	// Logo says the Comune's logo is set: the header brand shows the image
+	// served at /logo instead of the generic icon.
+	Logo bool
 
 	User       string  // display name of the logged-in user; "" shows the login button
 	Nav        string  // active main navigation item: "prenota", "prenotazioni" or "conto-terzi"

@@ -107,7 +107,7 @@ func (s *server) bookingData(r *http.Request, id auth.Identity) (receipt.Data, e
 	if err != nil && booking.ErrorCode(err) != booking.ENotFound {
 		return receipt.Data{}, err
 	}
-	return receipt.Data{Settings: st, Resource: res, Booking: b}, nil
+	return receipt.Data{Settings: st, Resource: res, Booking: b, Logo: st.Logo}, nil
 }
 
 func (s *server) result(w http.ResponseWriter, r *http.Request, id auth.Identity) error {

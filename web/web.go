@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -153,6 +154,7 @@ func (s *server) routes() {
 	m := http.NewServeMux()
 	s.mux = m
 	m.Handle("GET /static/", Static())
+	m.HandleFunc("GET /logo", s.logo) // public, like /static/ (not in Patterns)
 	s.handle("GET /{$}", s.home)
 	s.handle("GET /area-prenotazioni", s.area)
 	s.handle("GET /accedi", s.loginPage)
@@ -193,6 +195,7 @@ func (s *server) layout(r *http.Request, nav, title string, crumbs ...Crumb) Lay
 	l := Layout{Nav: nav, PageTitle: title, Breadcrumb: append([]Crumb{{"Servizi online", "/"}}, crumbs...)}
 	if st, err := s.svc.Settings(r.Context()); err == nil {
 		l.ComuneName, l.Address, l.Phone, l.Email = st.Name, st.Address, st.Phone, st.Email
+		l.Logo = len(st.Logo) > 0
 		if st.A11yURL != "" && st.A11yURL != "/accessibilita" {
 			l.AccessibilityURL = st.A11yURL
 		}
@@ -319,4 +322,27 @@ func span(start, end time.Time) string {
 // daFinoA is the seed's "da 29/03/2018 13:20 a 29/03/2018 14:40".
 func daFinoA(start, end time.Time) string {
 	return "da " + rome(start).Format("02/01/2006 15:04") + " a " + rome(end).Format("02/01/2006 15:04")
+}
+
+// logo serves the Comune's logo (booking.Settings.Logo) with its content
+// type and a short cache lifetime, so that a new logo shows within minutes;
+// 404 when none is set.
+func (s *server) logo(w http.ResponseWriter, r *http.Request) {
+	st, err := s.svc.Settings(r.Context())
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	if len(st.Logo) == 0 {
+		w.Header().Set("Cache-Control", "no-store")
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", http.DetectContentType(st.Logo))
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Length", strconv.Itoa(len(st.Logo)))
+	if r.Method != http.MethodHead {
+		w.Write(st.Logo)
+	}
 }
