@@ -2,13 +2,16 @@ package backoffice_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/booking"
 	"github.com/prenota/prenota/internal/browsertest"
 )
@@ -115,7 +118,11 @@ func TestBrowserAdmin(t *testing.T) {
 		t.Fatalf("kept booking: %s", got.Status)
 	}
 
-	// The operatore, once assigned the resource, marks the booking presente.
+	// The operatore, once assigned the resource, works today's agenda on a
+	// phone: b (10:00) presente, b2 (11:00) non presentato, b3 (11:30)
+	// cancelled with a reason, a citizen booked at the counter, the CSV export.
+	today := booking.DateOf(monday, booking.Rome)
+	b2, b3 := book(t, a, res, at(today, "11:00"), 1), book(t, a, res, at(today, "11:30"), 2)
 	admin := newClient(t, base)
 	admin.login("admin")
 	want(t, "assign", admin.post("/backoffice/operatori/op1/risorse", map[string][]string{"risorsa": {res}}), http.StatusSeeOther)
@@ -124,14 +131,104 @@ func TestBrowserAdmin(t *testing.T) {
 	run(t, op, chromedp.SetValue("#login", "op1"), chromedp.SetValue("#password", password))
 	browsertest.Click(op, t, "main form button[type=submit]")
 	browsertest.WaitVisible(op, t, "#agenda")
-	browsertest.Click(op, t, `#agenda form input[value="presente"] ~ button`)
-	browsertest.WaitVisible(op, t, ".alert-success")
-	if n := browsertest.Count(op, t, "#agenda strong"); n != 1 {
-		t.Fatalf("attendance marks shown: %d", n)
+	text := func(sel string) string {
+		t.Helper()
+		js, _ := json.Marshal(sel)
+		return get(t, op, chromedp.Evaluate[string](`(document.querySelector(`+string(js)+`) || {}).innerText || ''`))
+	}
+	if s := text("main"); !strings.Contains(s, "lunedì 7 dicembre 2026") || !strings.Contains(s, b.Code) || !strings.Contains(s, b2.Code) || !strings.Contains(s, b3.Code) {
+		t.Fatalf("today's agenda:\n%s", s)
 	}
 	browsertest.Axe(op, t, "agenda (operatore, phone)")
-	browsertest.Navigate(op, t, base+"/backoffice/risorse")
-	if n := browsertest.Count(op, t, "#agenda"); n != 0 {
-		t.Fatal("operatore sees the resource tree")
+	row := func(code string) string { return `#agenda tr[data-code="` + code + `"]` }
+	browsertest.Click(op, t, row(b.Code)+` input[value="presente"] ~ button`)
+	browsertest.WaitVisible(op, t, row(b.Code)+" strong")
+	browsertest.Click(op, t, row(b2.Code)+` input[value="assente"] ~ button`)
+	browsertest.WaitVisible(op, t, row(b2.Code)+" strong")
+	if p, n := text(row(b.Code)+" strong"), text(row(b2.Code)+" strong"); p != "Presente" || n != "Non presentato" {
+		t.Fatalf("attendance shown: %q, %q", p, n)
 	}
+	browsertest.Axe(op, t, "agenda with attendance (operatore, phone)")
+
+	const reason = "Ufficio chiuso per sciopero"
+	browsertest.Click(op, t, row(b3.Code)+` a[href$="/prenotazioni/`+b3.ID+`"].btn`)
+	browsertest.WaitVisible(op, t, "#motivo")
+	run(t, op, chromedp.SetValue("#motivo", reason))
+	browsertest.Click(op, t, `form[action$="/annulla"] button[type=submit]`)
+	browsertest.WaitVisible(op, t, row(b3.Code))
+	if s := text(row(b3.Code)); !strings.Contains(s, "Annullata: "+reason) {
+		t.Fatalf("cancelled row: %q", s)
+	}
+	if !cancellationSent(t, a.Store, b3.ID) {
+		t.Fatal("no cancellation email for " + b3.Code)
+	}
+	if m := mailFor(t, a.Store, "Annullamento Prenotazione"); !strings.Contains(m.Text, reason) || !strings.Contains(m.HTML, reason) {
+		t.Fatalf("the cancellation email does not carry the reason:\n%s", m.Text)
+	}
+
+	// At the counter, in the slot the cancellation freed.
+	p := auth.DemoIdentities[3].Person
+	start := get(t, op, chromedp.Evaluate[string](`document.querySelector('#cb-start option').value`))
+	run(t, op, chromedp.SetValue("#cb-start", start), chromedp.SetValue("#cb-nome", p.Nome), chromedp.SetValue("#cb-cognome", p.Cognome),
+		chromedp.SetValue("#cb-cf", p.CodiceFiscale), chromedp.SetValue("#cb-nascita", p.DataNascita.String()), chromedp.SetValue("#cb-sesso", p.Sesso),
+		chromedp.SetValue("#cb-prov", p.ProvinciaNascita), chromedp.SetValue("#cb-comune", p.ComuneNascita), chromedp.SetValue("#cb-email", p.Email),
+		chromedp.SetValue("#cb-tel", p.Telefono), chromedp.SetValue("#cb-motivo", "Passaporto"))
+	browsertest.Click(op, t, `form[action$="/prenota"] button[type=submit]`)
+	browsertest.WaitVisible(op, t, "#agenda tbody tr:nth-child(4)")
+	counter := get(t, op, chromedp.Evaluate[string](`[...document.querySelectorAll('#agenda tr[data-code]')].find(r => r.innerText.includes('`+p.CodiceFiscale+`'))?.dataset.code || ''`))
+	if counter == "" || !strings.Contains(text(".alert-success"), "Prenotazione "+counter+" registrata") {
+		t.Fatalf("counter booking %q not shown:\n%s", counter, text("main"))
+	}
+	browsertest.Axe(op, t, "agenda after a cancellation and a counter booking (operatore, phone)")
+	browsertest.Screenshot(op, t, "agenda-operatore")
+
+	// The CSV export, fetched through the page's link with the operatore's cookies.
+	type download struct {
+		Status            int
+		Type, Disposition string
+		BOM               bool
+		Body              string
+	}
+	csv := get(t, op, chromedp.Evaluate[download](`(async () => {
+		const r = await fetch(document.querySelector('a[href*="prenotazioni.csv"]').href);
+		const buf = new Uint8Array(await r.arrayBuffer());
+		return {Status: r.status, Type: r.headers.get('Content-Type'), Disposition: r.headers.get('Content-Disposition'),
+			BOM: buf[0] === 0xEF && buf[1] === 0xBB && buf[2] === 0xBF, Body: new TextDecoder('utf-8', {ignoreBOM: true}).decode(buf)};
+	})()`, chromedp.EvalAwaitPromise))
+	if csv.Status != http.StatusOK || !csv.BOM || !strings.HasPrefix(csv.Type, "text/csv; charset=utf-8") || !strings.HasPrefix(csv.Disposition, "attachment;") {
+		t.Fatalf("csv: status %d, BOM %v, type %q, disposition %q", csv.Status, csv.BOM, csv.Type, csv.Disposition)
+	}
+	for _, f := range []string{"\uFEFFData;Ora inizio;Ora fine;Codice;Cognome;Nome;Codice fiscale;",
+		"\r\n07/12/2026;10:00;10:30;" + b.Code + ";ROSSI;MARIO;RSSMRA70A01H501S;01/01/1970;", ";Presente\r\n",
+		"\r\n07/12/2026;11:00;11:30;" + b2.Code + ";BIANCHI;GIULIA;", ";Non presentato\r\n",
+		"\r\n07/12/2026;11:30;12:00;" + b3.Code + ";FERRARI;LUCA;", ";Annullata;" + reason + ";",
+		"\r\n07/12/2026;11:30;12:00;" + counter + ";D'AMICO;NICCOLÒ;DMCNCL01S30D612R;30/11/2001;niccolo.damico@example.it;320 1112233;Passaporto;;Confermata;"} {
+		if !strings.Contains(csv.Body, f) {
+			t.Errorf("csv: missing %q in\n%s", f, csv.Body)
+		}
+	}
+	if n := strings.Count(csv.Body, "\r\n"); n != 5 {
+		t.Errorf("csv: %d lines, want 5 (header and 4 bookings)", n)
+	}
+
+	// Another resource's agenda and the admin pages answer 403.
+	var other string
+	rs, err := a.Store.Resources(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs {
+		if r.Bookable && strconv.FormatInt(r.ID, 10) != res {
+			other = strconv.FormatInt(r.ID, 10)
+			break
+		}
+	}
+	for _, path := range []string{"/backoffice/agenda/" + other, "/backoffice/risorse", "/backoffice/operatori"} {
+		browsertest.Navigate(op, t, base+path)
+		status := get(t, op, chromedp.Evaluate[int](`fetch(location.href).then(r => r.status)`, chromedp.EvalAwaitPromise))
+		if h := text("h1"); status != http.StatusForbidden || h != "Accesso non consentito" || browsertest.Count(op, t, "#agenda, #risorsa-form") != 0 {
+			t.Errorf("operatore on %s: status %d, heading %q", path, status, h)
+		}
+	}
+	browsertest.Axe(op, t, "403 (operatore, phone)")
 }
