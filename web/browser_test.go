@@ -124,9 +124,8 @@ func slotID(hour int) string {
 
 func clickAndWait(ctx context.Context, t *testing.T, sel, path string) {
 	t.Helper()
-	browsertest.Click(ctx, t, sel)
+	browsertest.ClickAndLoad(ctx, t, sel)
 	waitPath(ctx, t, path)
-	run(ctx, t, "load", chromedp.WaitReady("body"))
 }
 
 // TestBrowserJourney: demo login → tree → resource → two consecutive slots

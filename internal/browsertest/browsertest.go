@@ -425,6 +425,33 @@ func Click(ctx context.Context, tb testing.TB, selector string) {
 	}
 }
 
+// ClickAndLoad clicks the first element that matches the CSS selector and
+// waits until the browser has loaded the document the click leads to: a new
+// document, even when its address is the one the page already had (a form
+// posted back to itself).
+func ClickAndLoad(ctx context.Context, tb testing.TB, selector string) {
+	tb.Helper()
+	if _, err := evaluate[bool](ctx, `window.__browsertestOld = true`); err != nil {
+		tb.Fatalf("browsertest: marking the page before clicking %s: %v", selector, err)
+	}
+	Click(ctx, tb, selector)
+	tctx, cancel := context.WithTimeout(ctx, opTimeout)
+	defer cancel()
+	for {
+		// While the old document is still there, or the new one is
+		// loading, keep polling; an evaluation can fail between documents.
+		done, err := evaluate[bool](tctx, `!window.__browsertestOld && document.readyState === 'complete'`)
+		if err == nil && done {
+			return
+		}
+		select {
+		case <-tctx.Done():
+			tb.Fatalf("browsertest: no new page after clicking %s (last error: %v)", selector, err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
 // WaitVisible waits until an element that matches the CSS selector is visible.
 func WaitVisible(ctx context.Context, tb testing.TB, selector string) {
 	tb.Helper()
