@@ -15,6 +15,8 @@
 #                     svg/sprites.svg (icons), fonts/ (woff2 + woff only, read by
 #                     web/static/fonts.css) and LICENSE: the look of Italian PA sites.
 #   htmx.org          htmx.min.js: progressive enhancement of server-rendered forms.
+#   jsqr              jsQR.js: reads a receipt's QR code from the camera in the back
+#                     office's search (loaded only when the operator opens the camera).
 # axe-core is not copied: only browser tests use it, and they read
 # node_modules/axe-core/axe.min.js directly (see internal/browsertest).
 set -eu
@@ -62,6 +64,8 @@ for dir in "$bi"/fonts/*/; do
 done
 cp node_modules/htmx.org/dist/htmx.min.js "$tmp/js/"
 cp node_modules/htmx.org/LICENSE "$tmp/LICENSE-htmx"
+cp node_modules/jsqr/dist/jsQR.js "$tmp/js/"
+cp node_modules/jsqr/LICENSE "$tmp/LICENSE-jsqr"
 
 # The CSS ends with a sourceMappingURL to a map we do not ship; drop the comment
 # so browsers do not ask for it.

@@ -22,6 +22,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -54,6 +56,7 @@ type config struct {
 	width, height int64
 	mobile        bool
 	noScript      bool
+	camera        string // a Y4M file the fake camera shows
 }
 
 // An Option changes the browser that New starts.
@@ -73,6 +76,42 @@ func Phone() Option {
 // them). The helpers of this package still run their own scripts.
 func NoJavaScript() Option {
 	return func(c *config) { c.noScript = true }
+}
+
+// FakeCamera gives the browser a camera that shows img, and grants the pages
+// its use without asking. The picture is written as a Y4M video (4:2:0) in a
+// temporary directory of the test.
+func FakeCamera(tb testing.TB, img image.Image) Option {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "camera.y4m")
+	if err := os.WriteFile(path, y4m(img), 0o600); err != nil {
+		tb.Fatalf("browsertest: writing the camera's video: %v", err)
+	}
+	return func(c *config) { c.camera = path }
+}
+
+// y4m encodes img as two identical frames of a YUV4MPEG2 video, the format
+// of chromium's --use-file-for-fake-video-capture. Odd sizes are cut to even.
+func y4m(img image.Image) []byte {
+	b := img.Bounds()
+	w, h := b.Dx()&^1, b.Dy()&^1
+	yp, cb, cr := make([]byte, w*h), make([]byte, w*h/4), make([]byte, w*h/4)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			r, g, bl, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
+			Y, U, V := color.RGBToYCbCr(uint8(r>>8), uint8(g>>8), uint8(bl>>8))
+			yp[y*w+x] = Y
+			if x%2 == 0 && y%2 == 0 {
+				cb[(y/2)*(w/2)+x/2], cr[(y/2)*(w/2)+x/2] = U, V
+			}
+		}
+	}
+	out := fmt.Appendf(nil, "YUV4MPEG2 W%d H%d F10:1 Ip A1:1 C420jpeg\n", w, h)
+	for range 2 {
+		out = append(out, "FRAME\n"...)
+		out = append(append(append(out, yp...), cb...), cr...)
+	}
+	return out
 }
 
 type configKey struct{}
@@ -100,7 +139,7 @@ func New(tb testing.TB, opts ...Option) context.Context {
 		o(cfg)
 	}
 
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+	flags := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(ChromiumPath),
 		chromedp.Flag("headless", true),
 		chromedp.Flag("no-sandbox", true),
@@ -113,7 +152,12 @@ func New(tb testing.TB, opts ...Option) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.UserDataDir(tb.TempDir()),
-	)
+	}
+	if cfg.camera != "" {
+		flags = append(flags, chromedp.Flag("use-fake-ui-for-media-stream", true), chromedp.Flag("use-fake-device-for-media-stream", true),
+			chromedp.Flag("use-file-for-fake-video-capture", cfg.camera))
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), flags...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	tb.Cleanup(func() {
 		cancel()

@@ -143,3 +143,88 @@
     if (errors) errors.focus();
   });
 })();
+
+// Back office: read a receipt's QR code with the camera into the search form.
+// jsQR is loaded on the first use; the button shows only where a camera can
+// be asked for. Without it the field still takes the code typed, or read by
+// a barcode scanner that types it.
+(function () {
+  'use strict';
+
+  function initScanner() {
+    var open = document.getElementById('qr-apri');
+    if (!open || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return;
+    var form = open.form, input = form.querySelector('#cerca-codice');
+    var box = document.getElementById('qr-scanner'), video = document.getElementById('qr-video');
+    var close = document.getElementById('qr-chiudi'), status = document.getElementById('qr-stato');
+    var canvas = document.createElement('canvas');
+    var draw = canvas.getContext('2d', { willReadFrequently: true });
+    var stream = null;
+    open.hidden = false;
+
+    function stop() {
+      if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
+      stream = null;
+      video.srcObject = null;
+      box.hidden = true;
+      open.hidden = false;
+    }
+    function loadJsQR() {
+      if (window.jsQR) return Promise.resolve();
+      return new Promise(function (resolve, reject) {
+        var s = document.createElement('script');
+        s.src = open.dataset.jsqr;
+        s.onload = resolve;
+        s.onerror = reject;
+        document.head.appendChild(s);
+      });
+    }
+    function scan() {
+      if (!stream) return;
+      if (video.readyState >= 2 && video.videoWidth) {
+        canvas.width = video.videoWidth;
+        canvas.height = video.videoHeight;
+        draw.drawImage(video, 0, 0);
+        var img = draw.getImageData(0, 0, canvas.width, canvas.height);
+        var qr = window.jsQR(img.data, img.width, img.height, { inversionAttempts: 'dontInvert' });
+        if (qr && qr.data) {
+          stop();
+          input.value = qr.data.trim();
+          status.textContent = 'QR code letto: ' + input.value + '. Ricerca della prenotazione…';
+          form.submit();
+          return;
+        }
+      }
+      setTimeout(scan, 200);
+    }
+    open.addEventListener('click', function () {
+      status.textContent = 'Avvio della fotocamera…';
+      Promise.all([loadJsQR(), navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false })])
+        .then(function (r) {
+          stream = r[1];
+          video.srcObject = stream;
+          box.hidden = false;
+          open.hidden = true;
+          return video.play();
+        })
+        .then(function () {
+          status.textContent = 'Inquadri il QR code della ricevuta.';
+          close.focus();
+          scan();
+        })
+        .catch(function () {
+          stop();
+          status.textContent = 'La fotocamera non è disponibile: scriva il codice della prenotazione.';
+          input.focus();
+        });
+    });
+    close.addEventListener('click', function () {
+      stop();
+      status.textContent = '';
+      open.focus();
+    });
+    window.addEventListener('pagehide', stop);
+  }
+
+  document.addEventListener('DOMContentLoaded', initScanner);
+})();
