@@ -4,8 +4,9 @@
 // with RSA-SHA256 over the HTTP-POST binding, ForceAuthn and the SpidL2
 // authentication context for level 2, transient NameIDs, and Responses
 // checked for signature, audience, destination, validity window,
-// InResponseTo (a request this SP made, kept in the database) and one-time
-// use (assertion IDs kept in the database until they expire).
+// InResponseTo (a request this SP made, kept in the database, from the same
+// browser) and one-time use (assertion IDs kept in the database until they
+// expire).
 //
 // One Provider serves one federation ("spid" or "cie") under
 // /auth/<name>/: metadata, login (choosing the IdP), the assertion
@@ -17,6 +18,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/subtle"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
@@ -306,7 +308,28 @@ type pending struct {
 	IdP     string    `json:"idp"`
 	Next    string    `json:"next"`
 	Relay   string    `json:"relay"`
+	Browser string    `json:"browser"` // SHA-256 of the binding cookie's value
 	Created time.Time `json:"created"`
+}
+
+// The binding cookie ties a pending request to the browser that started the
+// login: a Response is accepted only from that browser, so nobody can log a
+// victim into an account of theirs by making the victim's browser post a
+// Response obtained elsewhere (login CSRF). The IdP's page posts to the ACS
+// cross-site, so over https the cookie is SameSite=None; Secure.
+func (p *Provider) bindingCookie(value string, maxAge int) *http.Cookie {
+	secure := p.acsURL.Scheme == "https"
+	c := &http.Cookie{Name: "prenota_saml_" + p.cfg.Name, Value: value, Path: p.acsURL.Path, MaxAge: maxAge,
+		HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode}
+	if secure {
+		c.SameSite = http.SameSiteNoneMode
+	}
+	return c
+}
+
+func digest(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
 }
 
 // AuthnRequest builds the signed AuthnRequest for idp per the SPID rules.
@@ -372,9 +395,9 @@ func (p *Provider) login(w http.ResponseWriter, r *http.Request) {
 		a.ErrorPage(w, r, "Accesso", booking.Internal(err))
 		return
 	}
-	relay := randomToken()
+	relay, browser := randomToken(), randomToken()
 	now := p.now()
-	data, _ := json.Marshal(pending{IdP: idp.EntityID, Next: auth.SafeNext(r.FormValue("next")), Relay: relay, Created: now})
+	data, _ := json.Marshal(pending{IdP: idp.EntityID, Next: auth.SafeNext(r.FormValue("next")), Relay: relay, Browser: digest(browser), Created: now})
 	if err := p.cfg.Store.PutAuthRequest(r.Context(), p.cfg.Name+":"+req.ID, data, now.Add(p.cfg.RequestTTL)); err != nil {
 		a.ErrorPage(w, r, "Accesso", booking.Internal(err))
 		return
@@ -386,6 +409,7 @@ func (p *Provider) login(w http.ResponseWriter, r *http.Request) {
 		a.ErrorPage(w, r, "Accesso", booking.Internal(err))
 		return
 	}
+	http.SetCookie(w, p.bindingCookie(browser, int(p.cfg.RequestTTL/time.Second)))
 	nonce := randomToken()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
@@ -434,7 +458,8 @@ var ErrRefused = errors.New("saml: response refused")
 
 // acs is the assertion consumer service: the IdP's page posts the Response
 // here (a cross-site POST, so the session cookie may not come with it: the
-// pending request is found in the database by InResponseTo).
+// pending request is found in the database by InResponseTo, and the binding
+// cookie, scoped to this path, says it is the browser that asked).
 func (p *Provider) acs(w http.ResponseWriter, r *http.Request) {
 	a := p.cfg.Accounts
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
@@ -443,6 +468,7 @@ func (p *Provider) acs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, err := p.complete(r)
+	http.SetCookie(w, p.bindingCookie("", -1))
 	if err != nil {
 		p.refuse(w, r, "", err)
 		return
@@ -491,6 +517,9 @@ func (p *Provider) complete(r *http.Request) (completed, error) {
 	}
 	if rs := r.PostForm.Get("RelayState"); rs != pd.Relay {
 		return completed{}, fmt.Errorf("%w: RelayState does not match the request", ErrRefused)
+	}
+	if c, err := r.Cookie(p.bindingCookie("", 0).Name); err != nil || subtle.ConstantTimeCompare([]byte(digest(c.Value)), []byte(pd.Browser)) != 1 {
+		return completed{}, fmt.Errorf("%w: the response comes to a browser that did not start this login", ErrRefused)
 	}
 	sp := p.sp(idp)
 	u := p.acsURL

@@ -5,6 +5,7 @@ import (
 	"html"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -110,6 +111,16 @@ func TestRefused(t *testing.T) {
 			e.client.Jar.SetCookies(mustURL(e.srv.URL), []*http.Cookie{{Name: "prenota_session", Value: "x", MaxAge: -1}})
 			e.client.Post(e.srv.URL+"/auth/logout", "", nil)
 			refused(t, e, e.postACS(t, acs, resp), "not a pending request")
+		})
+		t.Run(d+"/another browser", func(t *testing.T) {
+			// Login CSRF: a Response obtained in one browser, posted by
+			// another (the victim's, made to submit the attacker's form).
+			e := newSPEnv(t, d, "spid", nil)
+			action, fields := e.startLogin(t, "/")
+			acs, resp := e.idpAnswer(t, action, fields)
+			jar, _ := cookiejar.New(nil)
+			e.client = &http.Client{Jar: jar}
+			refused(t, e, e.postACS(t, acs, resp), "did not start this login")
 		})
 		t.Run(d+"/replayed assertion under a new request", func(t *testing.T) {
 			// The same signed assertion posted again is refused by the
