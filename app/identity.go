@@ -13,6 +13,7 @@ import (
 	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/oidc"
 	"github.com/prenota/prenota/saml"
+	"github.com/prenota/prenota/web"
 )
 
 // IdentityConfig configures identity and access (SPEC §2, §9, §12).
@@ -98,8 +99,12 @@ func (a *App) setupIdentity(ctx context.Context, mux *http.ServeMux) error {
 	}
 	id := &Identity{trustProxy: ic.TrustedProxies}
 	id.Limits = auth.NewRateLimits(cfg.RateLimit, ic.Limits)
+	frame, err := web.NewFrame(a.Service, a.Sessions)
+	if err != nil {
+		return err
+	}
 	id.Accounts = auth.NewAccounts(auth.AccountsConfig{Sessions: a.Sessions, Store: a.Store, BaseURL: cfg.BaseURL, Demo: cfg.Demo,
-		Limits: id.Limits, Lockout: ic.Lockout, Providers: id.LoginProviders, Logger: a.log})
+		Limits: id.Limits, Lockout: ic.Lockout, Providers: id.LoginProviders, Logger: a.log, Frame: frame})
 	org := ic.Organization
 	if org == "" {
 		org = "Comune"

@@ -38,6 +38,9 @@ type AccountsConfig struct {
 	Providers func(next string) []Provider
 	Now       func() time.Time
 	Logger    *slog.Logger
+	// Frame shows the pages of the identity routes in the site's layout;
+	// nil shows them on plain pages.
+	Frame Frame
 }
 
 // Accounts is login with credentials, logout, "Recupera password", the

@@ -34,29 +34,29 @@ func (a *Accounts) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /auth/providers", a.providers)
 	mux.HandleFunc("GET /auth/sessione", a.session)
 	mux.HandleFunc("GET /auth/password", func(w http.ResponseWriter, r *http.Request) {
-		render(w, http.StatusOK, "password", pageData{Title: "Accesso con credenziali", Next: SafeNext(r.FormValue("next"))})
+		a.render(w, r, http.StatusOK, "password", pageData{Title: "Accesso con credenziali", Next: SafeNext(r.FormValue("next"))})
 	})
 	mux.HandleFunc("POST /auth/password", a.passwordLogin)
 	mux.HandleFunc("GET /auth/logout", func(w http.ResponseWriter, r *http.Request) {
-		render(w, http.StatusOK, "logout", pageData{Title: "Esci dal servizio", Next: SafeNext(r.FormValue("next"))})
+		a.render(w, r, http.StatusOK, "logout", pageData{Title: "Esci dal servizio", Next: SafeNext(r.FormValue("next"))})
 	})
 	mux.HandleFunc("POST /auth/logout", a.logout)
 	mux.HandleFunc("GET /auth/recupera-password", func(w http.ResponseWriter, r *http.Request) {
-		render(w, http.StatusOK, "recover", pageData{Title: "Recupera password"})
+		a.render(w, r, http.StatusOK, "recover", pageData{Title: "Recupera password"})
 	})
 	mux.HandleFunc("POST /auth/recupera-password", a.recover)
 	mux.HandleFunc("GET /auth/recupera-password/nuova", func(w http.ResponseWriter, r *http.Request) {
-		render(w, http.StatusOK, "newpassword", pageData{Title: "Scelga una nuova password", Token: r.FormValue("token")})
+		a.render(w, r, http.StatusOK, "newpassword", pageData{Title: "Scelga una nuova password", Token: r.FormValue("token")})
 	})
 	mux.HandleFunc("POST /auth/recupera-password/nuova", a.newPassword)
 	mux.HandleFunc("GET /auth/conto-terzi", func(w http.ResponseWriter, r *http.Request) {
-		render(w, http.StatusOK, "contoterzi", pageData{Title: "Prenotazioni Online conto terzi", Next: SafeNext(r.FormValue("next"))})
+		a.render(w, r, http.StatusOK, "contoterzi", pageData{Title: "Prenotazioni Online conto terzi", Next: SafeNext(r.FormValue("next"))})
 	})
 	mux.HandleFunc("POST /auth/conto-terzi", a.startImpersonation)
 	mux.HandleFunc("POST /auth/conto-terzi/fine", a.stopImpersonation)
 	if a.cfg.Demo {
 		mux.HandleFunc("GET /auth/demo", func(w http.ResponseWriter, r *http.Request) {
-			render(w, http.StatusOK, "demo", pageData{Title: "Identità di prova (DEMO)", Next: SafeNext(r.FormValue("next")), Demo: DemoIdentities})
+			a.render(w, r, http.StatusOK, "demo", pageData{Title: "Identità di prova (DEMO)", Next: SafeNext(r.FormValue("next")), Demo: DemoIdentities})
 		})
 		mux.HandleFunc("POST /auth/demo", a.demoLogin)
 	}
@@ -139,7 +139,7 @@ func (a *Accounts) passwordLogin(w http.ResponseWriter, r *http.Request) {
 		if status == http.StatusInternalServerError {
 			a.log.Error("password login", "err", err)
 		}
-		render(w, status, "password", pageData{Title: "Accesso con credenziali", Error: msg, Next: next, Login: f["login"]})
+		a.render(w, r, status, "password", pageData{Title: "Accesso con credenziali", Error: msg, Next: next, Login: f["login"]})
 		return
 	}
 	done(w, r, next, id)
@@ -175,7 +175,7 @@ func (a *Accounts) recover(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusAccepted, map[string]string{"message": recoverNotice})
 		return
 	}
-	render(w, http.StatusOK, "recover", pageData{Title: "Recupera password", Notice: recoverNotice})
+	a.render(w, r, http.StatusOK, "recover", pageData{Title: "Recupera password", Notice: recoverNotice})
 }
 
 func (a *Accounts) newPassword(w http.ResponseWriter, r *http.Request) {
@@ -197,14 +197,14 @@ func (a *Accounts) newPassword(w http.ResponseWriter, r *http.Request) {
 		if booking.ErrorCode(err) == booking.EInvalid {
 			d.Token = f["token"] // a weak password: let them try again
 		}
-		render(w, Status(err), "newpassword", d)
+		a.render(w, r, Status(err), "newpassword", d)
 		return
 	}
 	if wantsJSON(r) {
 		writeJSON(w, http.StatusOK, map[string]string{"message": "Password aggiornata."})
 		return
 	}
-	render(w, http.StatusOK, "newpassword", pageData{Title: "Password aggiornata", Notice: "La nuova password è salvata: ora può accedere con le sue credenziali."})
+	a.render(w, r, http.StatusOK, "newpassword", pageData{Title: "Password aggiornata", Notice: "La nuova password è salvata: ora può accedere con le sue credenziali."})
 }
 
 func (a *Accounts) demoLogin(w http.ResponseWriter, r *http.Request) {

@@ -423,19 +423,18 @@ func (p *Provider) login(w http.ResponseWriter, r *http.Request) {
 		"SAMLRequest": base64.StdEncoding.EncodeToString(xmlBytes), "RelayState": relay, "Nonce": nonce})
 }
 
-var chooserPage = template.Must(template.New("chooser").Parse(`<!doctype html>
-<html lang="it"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Label}} — Prenota</title></head>
-<body><main class="container my-4"><h1>{{.Label}}</h1>
-<p>Scelga il suo gestore dell'identità digitale:</p>
-<ul class="list-unstyled">{{range .IdPs}}<li><a class="btn btn-outline-primary my-1" href="{{.LoginURL}}">{{.Name}}</a></li>{{end}}</ul>
-</main></body></html>`))
+var chooserList = template.Must(template.New("chooser").Parse(`<p>Scelga il suo gestore dell'identità digitale:</p>
+<ul class="list-unstyled">{{range .IdPs}}<li><a class="btn btn-outline-primary my-1" href="{{.LoginURL}}">{{.Name}}</a></li>{{end}}</ul>`))
 
 // chooser lists the IdPs when the login page did not say which.
 func (p *Provider) chooser(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	lp := p.LoginProvider(r.FormValue("next"))
-	chooserPage.Execute(w, lp)
+	var b strings.Builder
+	if err := chooserList.Execute(&b, lp); err != nil {
+		p.cfg.Accounts.ErrorPage(w, r, "Accesso", booking.Internal(err))
+		return
+	}
+	p.cfg.Accounts.Page(w, r, http.StatusOK, lp.Label, template.HTML(b.String()))
 }
 
 // formAction is the CSP source of the IdP's origin.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -192,8 +193,14 @@ func (s *server) routes() {
 // layout returns the furniture of every page for r: the Comune, the user,
 // the impersonation banner and the pending flash message.
 func (s *server) layout(r *http.Request, nav, title string, crumbs ...Crumb) Layout {
+	return pageLayout(r, s.svc, s.sess, nav, title, crumbs...)
+}
+
+// pageLayout is the Layout of a portal page for r: the Comune's settings,
+// the user, the breadcrumb from the home page and the pending flash message.
+func pageLayout(r *http.Request, svc *booking.Service, sess *auth.Manager, nav, title string, crumbs ...Crumb) Layout {
 	l := Layout{Nav: nav, PageTitle: title, Breadcrumb: append([]Crumb{{"Servizi online", "/"}}, crumbs...)}
-	if st, err := s.svc.Settings(r.Context()); err == nil {
+	if st, err := svc.Settings(r.Context()); err == nil {
 		l.ComuneName, l.Address, l.Phone, l.Email = st.Name, st.Address, st.Phone, st.Email
 		l.Logo = len(st.Logo) > 0
 		if st.A11yURL != "" && st.A11yURL != "/accessibilita" {
@@ -210,10 +217,35 @@ func (s *server) layout(r *http.Request, nav, title string, crumbs ...Crumb) Lay
 		}
 		l.Impersonating = id.Impersonating
 	}
-	if f := s.sess.Pop(r.Context(), flashKey); f != "" {
+	if f := sess.Pop(r.Context(), flashKey); f != "" {
 		json.Unmarshal([]byte(f), &l.Flash)
 	}
 	return l
+}
+
+// NewFrame returns the auth.Frame that shows the pages of the identity
+// routes (credentials, password recovery, conto terzi, SPID's IdP list, their
+// errors) in the portal's layout.
+func NewFrame(svc *booking.Service, sess *auth.Manager) (auth.Frame, error) {
+	t, err := NewPage("frame.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: frame: %w", err)
+	}
+	type framePage struct {
+		Layout
+		Body template.HTML
+	}
+	return func(w http.ResponseWriter, r *http.Request, status int, title string, body template.HTML) {
+		var b strings.Builder
+		if err := t.ExecuteTemplate(&b, "layout", framePage{pageLayout(r, svc, sess, "", title, Crumb{Label: title}), body}); err != nil {
+			slog.Error("web: frame", "err", err)
+			http.Error(w, "Errore interno", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(status)
+		io.WriteString(w, b.String())
+	}, nil
 }
 
 const flashKey = "web.flash"
