@@ -124,7 +124,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	mux.Handle("/", pages)
-	a.handler = a.Identity.protect(sessions.Middleware(mux))
+	a.handler = securityHeaders(a.Identity.protect(sessions.Middleware(mux)))
 	return a, nil
 }
 

@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -173,6 +174,11 @@ func New(tb testing.TB, opts ...Option) context.Context {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(cfg.width, cfg.height, viewport...)); err != nil {
 		tb.Fatalf("browsertest: starting %s: %v", ChromiumPath, err)
 	}
+	// Every document records what its Content-Security-Policy refused, for
+	// Axe to report (this script is the browser's, not subject to the CSP).
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspRecorder}); err != nil {
+		tb.Fatalf("browsertest: adding the CSP recorder: %v", err)
+	}
 	if cfg.noScript {
 		if err := setScripts(ctx, false); err != nil {
 			tb.Fatalf("browsertest: disabling JavaScript: %v", err)
@@ -287,11 +293,32 @@ func AxeCheck(ctx context.Context, tb testing.TB) ([]Violation, error) {
 	return evaluate[[]Violation](ctx, script)
 }
 
+// cspRecorder keeps the page's Content-Security-Policy violations in
+// window.__browsertestCSP.
+const cspRecorder = `window.__browsertestCSP = [];
+document.addEventListener('securitypolicyviolation', e =>
+	window.__browsertestCSP.push(e.effectiveDirective + ' refused ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber));`
+
+// NoCSPViolations fails the test when the Content-Security-Policy of the
+// current page refused something (a script, a style, a connection): a page
+// that works only without the policy is broken in production. Axe calls it.
+func NoCSPViolations(ctx context.Context, tb testing.TB, name string) {
+	tb.Helper()
+	vs, err := evaluate[[]string](ctx, `window.__browsertestCSP || []`)
+	if err != nil {
+		tb.Fatalf("browsertest: reading CSP violations on %s: %v", name, err)
+	}
+	if len(vs) > 0 {
+		tb.Errorf("browsertest: the Content-Security-Policy refused on %s:\n- %s", name, strings.Join(vs, "\n- "))
+	}
+}
+
 // Axe fails the test when the current page has axe-core violations of the
 // WCAG 2.1 AA rules, listing each rule (id, help) and its failing elements
 // (CSS selectors). name tells which page or state was checked.
 func Axe(ctx context.Context, tb testing.TB, name string) {
 	tb.Helper()
+	NoCSPViolations(ctx, tb, name)
 	vs, err := AxeCheck(ctx, tb)
 	if err != nil {
 		tb.Fatalf("browsertest: axe on %s: %v", name, err)

@@ -146,9 +146,11 @@ func (r *recorder) Errorf(format string, args ...any) {
 func TestChecksFail(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Security-Policy", "script-src 'self'")
 		fmt.Fprint(w, `<!doctype html><html><head><title>x</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body><main><img src="data:,"><input type="text"><button type="submit">Submit</button>
+<script>document.title = 'inline'</script>
 <div style="width:2000px">largo</div></main></body></html>`)
 	}))
 	defer srv.Close()
@@ -174,10 +176,10 @@ func TestChecksFail(t *testing.T) {
 	browsertest.Axe(ctx, rec, "bad page")
 	browsertest.EnglishWords(ctx, rec)
 	browsertest.NoHorizontalScroll(ctx, rec)
-	if len(rec.errors) != 3 {
-		t.Fatalf("got %d failures, want 3 (axe, English, scroll): %q", len(rec.errors), rec.errors)
+	if len(rec.errors) != 4 {
+		t.Fatalf("got %d failures, want 4 (CSP, axe, English, scroll): %q", len(rec.errors), rec.errors)
 	}
-	for i, want := range []string{"image-alt", `"Submit"`, "scrolls horizontally"} {
+	for i, want := range []string{"script-src-elem refused inline", "image-alt", `"Submit"`, "scrolls horizontally"} {
 		if !strings.Contains(rec.errors[i], want) {
 			t.Errorf("failure %d lacks %s:\n%s", i, want, rec.errors[i])
 		}

@@ -228,3 +228,11 @@
 
   document.addEventListener('DOMContentLoaded', initScanner);
 })();
+
+// "Stampa" buttons (the agenda's print view): shown only with JavaScript.
+document.addEventListener('DOMContentLoaded', function () {
+  document.querySelectorAll('[data-print]').forEach(function (b) {
+    b.hidden = false;
+    b.addEventListener('click', function () { window.print(); });
+  });
+});
