@@ -1,10 +1,16 @@
 package backoffice_test
 
 import (
+	"encoding/json"
+	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/prenota/prenota/app"
+	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/backoffice"
 	"github.com/prenota/prenota/booking"
 	"github.com/prenota/prenota/internal/testdb"
@@ -63,6 +69,30 @@ func TestRetentionSetting(t *testing.T) {
 			if st, _ := a.Store.Settings(ctx); st.RetentionMonths != 36 || st.Phone != "0123 456789" {
 				t.Errorf("after a form without the field: %d months, phone %q", st.RetentionMonths, st.Phone)
 			}
+
+			// A booking four years old, purged: the staff pages show it
+			// without personal data.
+			b := oldBooking(t, a.Store, time.Now().AddDate(-4, 0, 0))
+			if _, err := app.Purge(ctx, a.Store, slog.New(slog.DiscardHandler), "job"); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := a.Store.Booking(ctx, b.ID); !got.Anonymised() {
+				t.Fatalf("the old booking was not anonymised: %+v", got)
+			}
+			p := admin.get("/backoffice/prenotazioni/" + b.ID)
+			want(t, "anonymised booking", p, http.StatusOK, b.Code, "Cancellati il", "trascorso il periodo di conservazione")
+			if strings.Contains(p.body, "ROSSI") || strings.Contains(p.body, "RSSMRA70A01H501S") {
+				t.Error("the anonymised booking's page shows personal data")
+			}
+			want(t, "search by code", admin.get("/backoffice/cerca?codice="+b.Code), http.StatusSeeOther)
+			day := booking.DateOf(b.Start, booking.Rome).String()
+			want(t, "agenda of that day", admin.get("/backoffice/agenda/"+strconv.FormatInt(b.ResourceID, 10)+"?data="+day), http.StatusOK,
+				b.Code, "Dati personali cancellati")
+			csv := admin.get("/backoffice/agenda/" + strconv.FormatInt(b.ResourceID, 10) + "/prenotazioni.csv?data=" + day)
+			want(t, "CSV of that day", csv, http.StatusOK, b.Code)
+			if strings.Contains(csv.body, "00/00/0000") || strings.Contains(csv.body, "ROSSI") {
+				t.Errorf("CSV of an anonymised booking:\n%s", csv.body)
+			}
 		})
 	}
 }
@@ -79,4 +109,35 @@ func auditEntries(t *testing.T, s *sqlstore.Store, action string) []string {
 		out = append(out, e.Detail)
 	}
 	return out
+}
+
+// oldBooking writes a confirmed booking of Mario Rossi at start (in the
+// past) on the first bookable resource, as the store would have.
+func oldBooking(t *testing.T, s *sqlstore.Store, start time.Time) booking.Booking {
+	t.Helper()
+	ctx := t.Context()
+	rs, err := s.Resources(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res booking.Resource
+	for _, r := range rs {
+		if r.Bookable {
+			res = r
+			break
+		}
+	}
+	p := auth.DemoIdentities[0].Person
+	fruitore, _ := json.Marshal(p)
+	b := booking.Booking{ID: booking.NewID(), Code: booking.NewCode(), ResourceID: res.ID, ResourceName: res.Name,
+		Start: start.Truncate(time.Hour), End: start.Truncate(time.Hour).Add(30 * time.Minute)}
+	_, err = s.DB().ExecContext(ctx, s.Rebind(`INSERT INTO bookings (id, code, resource_id, resource_name, starts_at, ends_at, slots, presentante,
+		fruitore_cf, fruitore, motivazione, telefono, nota, extra, status, created_at, hold_id)
+		VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, 'Carta d''identità', ?, '', '{}', 'confirmed', ?, ?)`),
+		b.ID, b.Code, b.ResourceID, b.ResourceName, b.Start.UnixMilli(), b.End.UnixMilli(), p.CodiceFiscale, p.CodiceFiscale, string(fruitore),
+		p.Telefono, b.Start.Add(-72*time.Hour).UnixMilli(), booking.NewID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
