@@ -193,9 +193,10 @@ func (s *Store) BookingByCode(ctx context.Context, code string) (booking.Booking
 }
 
 // Bookings returns subject's confirmed bookings, newest appointment first.
+// Anonymised ones are no one's (their subjects are empty anyway).
 func (s *Store) Bookings(ctx context.Context, subject string, limit, offset int) ([]booking.Booking, int, error) {
 	rows, err := s.r.QueryContext(ctx, s.q("SELECT "+bookingColumns+`, COUNT(*) OVER () FROM bookings
-		WHERE (presentante = ? OR fruitore_cf = ?) AND status = ?
+		WHERE (presentante = ? OR fruitore_cf = ?) AND status = ? AND anonymised_at IS NULL
 		ORDER BY starts_at DESC, id LIMIT ? OFFSET ?`), subject, subject, booking.Confirmed, limit, offset)
 	if err != nil {
 		return nil, 0, wrap(err)
@@ -215,7 +216,7 @@ func (s *Store) Bookings(ctx context.Context, subject string, limit, offset int)
 	}
 	if len(out) == 0 && offset > 0 {
 		// Past the last page: the window function had no row to count on.
-		err := s.r.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM bookings WHERE (presentante = ? OR fruitore_cf = ?) AND status = ?"),
+		err := s.r.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM bookings WHERE (presentante = ? OR fruitore_cf = ?) AND status = ? AND anonymised_at IS NULL"),
 			subject, subject, booking.Confirmed).Scan(&total)
 		return nil, total, wrap(err)
 	}
