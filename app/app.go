@@ -36,6 +36,10 @@ type Config struct {
 	AppIOKey       string
 	AppIOURL       string
 	ReminderBefore time.Duration
+	// PurgeEvery is how often the service applies the retention period of
+	// personal data (retention.go): 0 means DefaultPurgeEvery, negative
+	// never (for deployments that run prenota purge from cron).
+	PurgeEvery time.Duration
 	// Now replaces the clock of the booking rules (tests only).
 	Now func() time.Time
 }
@@ -169,6 +173,8 @@ func (a *App) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.ln) }()
 	go a.housekeeping(ctx)
+	stopRetention := a.startRetention(ctx)
+	defer stopRetention()
 	stopNotify := a.startNotify(ctx)
 	defer stopNotify() // after the HTTP shutdown: HTTP, then the message worker, then (Close) the database
 	a.log.Info("serving", "addr", a.Addr(), "base_url", a.cfg.BaseURL, "demo", a.cfg.Demo, "database", string(a.Store.Dialect()))

@@ -154,6 +154,17 @@ type textsPage struct {
 	Admin  bool
 	S      booking.Settings
 	Errors []booking.FieldError
+	// Retention is the retention period as typed, shown again after an
+	// error; "" shows S.Retention().
+	Retention string
+}
+
+// RetentionValue is the value of the retention field.
+func (p textsPage) RetentionValue() string {
+	if p.Retention != "" {
+		return p.Retention
+	}
+	return strconv.Itoa(p.S.Retention())
 }
 
 // Err is the message of the field's error, "" when it has none.
@@ -214,6 +225,21 @@ func (s *server) saveTexts(w http.ResponseWriter, r *http.Request, st *staff) er
 	} else {
 		errs = append(errs, booking.FieldError{Field: "patron_day", Message: "Il giorno del santo patrono si scrive come 29/09."})
 	}
+	// The retention period (GDPR): a form without the field keeps the stored
+	// one; 0 is refused, since retention cannot be switched off.
+	retention, retentionNote := "", ""
+	if _, ok := r.PostForm["retention_months"]; ok {
+		retention = f("retention_months")
+		n, err := strconv.Atoi(retention)
+		if err != nil || n < booking.MinRetentionMonths || n > booking.MaxRetentionMonths {
+			errs = append(errs, booking.FieldError{Field: "retention_months", Message: booking.RetentionMessage})
+		} else {
+			if n != set.Retention() {
+				retentionNote = " (conservazione dei dati personali: " + strconv.Itoa(n) + " mesi)"
+			}
+			set.RetentionMonths = n
+		}
+	}
 	logo := ""
 	if r.PostFormValue("remove_logo") != "" {
 		if len(set.Logo) > 0 {
@@ -243,11 +269,11 @@ func (s *server) saveTexts(w http.ResponseWriter, r *http.Request, st *staff) er
 		if stored, err := s.store.Settings(r.Context()); err == nil {
 			set.Logo = stored.Logo // the page shows the logo in use
 		}
-		p := textsPage{Layout: s.textsLayout(r), Admin: true, S: set, Errors: errs}
+		p := textsPage{Layout: s.textsLayout(r), Admin: true, S: set, Errors: errs, Retention: retention}
 		p.Flash = web.Flash{Kind: "danger", Text: "Controlli i campi indicati."}
 		return s.render(w, r, "testi", p, http.StatusUnprocessableEntity)
 	}
-	s.audit(r, AuditSettingsUpdated, "settings", set.Name+logo)
+	s.audit(r, AuditSettingsUpdated, "settings", set.Name+logo+retentionNote)
 	return s.redirect(w, r, "/backoffice/testi", "success", "Testi e contatti salvati.")
 }
 

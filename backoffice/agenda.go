@@ -151,8 +151,12 @@ func (s *server) agendaCSV(w http.ResponseWriter, r *http.Request, st *staff) er
 		if tel == "" {
 			tel = e.Fruitore.Telefono
 		}
+		born := "" // none after the retention purge
+		if !e.Fruitore.DataNascita.IsZero() {
+			born = e.Fruitore.DataNascita.Italian()
+		}
 		row := []string{e.Start.In(booking.Rome).Format("02/01/2006"), e.Start.In(booking.Rome).Format("15:04"), e.End.In(booking.Rome).Format("15:04"),
-			e.Code, e.Fruitore.Cognome, e.Fruitore.Nome, e.Fruitore.CodiceFiscale, e.Fruitore.DataNascita.Italian(), e.Fruitore.Email, tel,
+			e.Code, e.Fruitore.Cognome, e.Fruitore.Nome, e.Fruitore.CodiceFiscale, born, e.Fruitore.Email, tel,
 			e.Motivazione, e.Nota, stato, e.CancelReason, funcs["attendance"].(func(string) string)(e.Attendance)}
 		for _, n := range extraNames {
 			row = append(row, e.Extra[n])

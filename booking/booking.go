@@ -64,11 +64,20 @@ type Booking struct {
 	CancelReason   string
 	HoldID         string
 	IdempotencyKey string
+	// AnonymisedAt is when the retention purge emptied the personal data
+	// (Presentante, Fruitore, Motivazione, Telefono, Nota, Extra,
+	// CancelReason); zero while they are kept.
+	AnonymisedAt time.Time
 }
 
-// Visible reports whether subject may see b: its presentante or its fruitore.
+// Anonymised reports whether b's personal data was purged.
+func (b Booking) Anonymised() bool { return !b.AnonymisedAt.IsZero() }
+
+// Visible reports whether subject may see b: its presentante or its
+// fruitore, while its personal data are kept (an anonymised booking is no
+// one's).
 func (b Booking) Visible(subject string) bool {
-	return subject != "" && (b.Presentante == subject || b.Fruitore.CodiceFiscale == subject)
+	return subject != "" && !b.Anonymised() && (b.Presentante == subject || b.Fruitore.CodiceFiscale == subject)
 }
 
 // codeAlphabet has no characters that are easily confused (0/O, 1/I/L, 2/Z, 5/S, 8/B).

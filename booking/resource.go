@@ -26,10 +26,53 @@ type Settings struct {
 	// MaxLogoSize bytes set in the back office; nil shows the generic
 	// icon. The citizen pages serve it at /logo and the receipt draws it.
 	Logo []byte `json:"logo,omitempty"`
+	// RetentionMonths is how long the personal data of a booking is kept
+	// after its appointment ends (SPEC §12, GDPR storage limitation): then
+	// the purge anonymises it. 0 means "not set" and stands for
+	// DefaultRetentionMonths (settings saved before the field existed have
+	// none); retention cannot be switched off. See Retention.
+	RetentionMonths int `json:"retention_months,omitempty"`
 }
 
 // MaxLogoSize is the largest Settings.Logo accepted: 200 KB.
 const MaxLogoSize = 200 << 10
+
+// The bounds of Settings.RetentionMonths.
+const (
+	DefaultRetentionMonths = 24
+	MinRetentionMonths     = 1
+	MaxRetentionMonths     = 120
+)
+
+// Retention is the retention period in months: RetentionMonths, or
+// DefaultRetentionMonths when it is not set.
+func (s Settings) Retention() int {
+	if s.RetentionMonths == 0 {
+		return DefaultRetentionMonths
+	}
+	return s.RetentionMonths
+}
+
+// RetentionMessage is the Italian message for a retention period out of
+// bounds, for the field "retention_months".
+const RetentionMessage = "Il periodo di conservazione dei dati personali è un numero intero di mesi da 1 a 120 (per esempio 24)."
+
+// Validate checks the settings: a name, and a retention period (when set)
+// between MinRetentionMonths and MaxRetentionMonths. EInvalid names the
+// fields at fault.
+func (s Settings) Validate() error {
+	var fs []FieldError
+	if strings.TrimSpace(s.Name) == "" {
+		fs = append(fs, FieldError{"name", "Indichi il nome del Comune."})
+	}
+	if s.RetentionMonths != 0 && (s.RetentionMonths < MinRetentionMonths || s.RetentionMonths > MaxRetentionMonths) {
+		fs = append(fs, FieldError{"retention_months", RetentionMessage})
+	}
+	if len(fs) > 0 {
+		return Invalid(fs...)
+	}
+	return nil
+}
 
 // Kind says how an appointment takes place.
 type Kind string

@@ -435,8 +435,8 @@ func (s *Service) Cancel(ctx context.Context, id, subject string) (Booking, erro
 
 // SaveSettings validates and stores the Comune's settings.
 func (s *Service) SaveSettings(ctx context.Context, st Settings) error {
-	if strings.TrimSpace(st.Name) == "" {
-		return Invalid(FieldError{"name", "Indichi il nome del Comune."})
+	if err := st.Validate(); err != nil {
+		return err
 	}
 	defer s.Invalidate()
 	return s.store.SaveSettings(ctx, st)

@@ -30,15 +30,15 @@ func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, e Event) error {
 }
 
 const bookingColumns = `id, code, resource_id, resource_name, starts_at, ends_at, slots, presentante, fruitore, motivazione,
-	telefono, nota, extra, status, created_at, cancelled_at, cancel_reason, hold_id, COALESCE(idempotency_key, '')`
+	telefono, nota, extra, status, created_at, cancelled_at, cancel_reason, hold_id, COALESCE(idempotency_key, ''), anonymised_at`
 
 func scanBooking(sc interface{ Scan(...any) error }) (booking.Booking, error) {
 	var b booking.Booking
 	var start, end, created int64
-	var cancelled sql.NullInt64
+	var cancelled, anonymised sql.NullInt64
 	var fruitore, extra string
 	err := sc.Scan(&b.ID, &b.Code, &b.ResourceID, &b.ResourceName, &start, &end, &b.Slots, &b.Presentante, &fruitore, &b.Motivazione,
-		&b.Telefono, &b.Nota, &extra, &b.Status, &created, &cancelled, &b.CancelReason, &b.HoldID, &b.IdempotencyKey)
+		&b.Telefono, &b.Nota, &extra, &b.Status, &created, &cancelled, &b.CancelReason, &b.HoldID, &b.IdempotencyKey, &anonymised)
 	if err != nil {
 		return b, err
 	}
@@ -51,6 +51,9 @@ func scanBooking(sc interface{ Scan(...any) error }) (booking.Booking, error) {
 	b.Start, b.End, b.CreatedAt = time.UnixMilli(start), time.UnixMilli(end), time.UnixMilli(created)
 	if cancelled.Valid {
 		b.CancelledAt = time.UnixMilli(cancelled.Int64)
+	}
+	if anonymised.Valid {
+		b.AnonymisedAt = time.UnixMilli(anonymised.Int64)
 	}
 	return b, nil
 }
@@ -190,9 +193,10 @@ func (s *Store) BookingByCode(ctx context.Context, code string) (booking.Booking
 }
 
 // Bookings returns subject's confirmed bookings, newest appointment first.
+// Anonymised ones are no one's (their subjects are empty anyway).
 func (s *Store) Bookings(ctx context.Context, subject string, limit, offset int) ([]booking.Booking, int, error) {
 	rows, err := s.r.QueryContext(ctx, s.q("SELECT "+bookingColumns+`, COUNT(*) OVER () FROM bookings
-		WHERE (presentante = ? OR fruitore_cf = ?) AND status = ?
+		WHERE (presentante = ? OR fruitore_cf = ?) AND status = ? AND anonymised_at IS NULL
 		ORDER BY starts_at DESC, id LIMIT ? OFFSET ?`), subject, subject, booking.Confirmed, limit, offset)
 	if err != nil {
 		return nil, 0, wrap(err)
@@ -212,7 +216,7 @@ func (s *Store) Bookings(ctx context.Context, subject string, limit, offset int)
 	}
 	if len(out) == 0 && offset > 0 {
 		// Past the last page: the window function had no row to count on.
-		err := s.r.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM bookings WHERE (presentante = ? OR fruitore_cf = ?) AND status = ?"),
+		err := s.r.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM bookings WHERE (presentante = ? OR fruitore_cf = ?) AND status = ? AND anonymised_at IS NULL"),
 			subject, subject, booking.Confirmed).Scan(&total)
 		return nil, total, wrap(err)
 	}

@@ -47,6 +47,8 @@ type Store struct {
 	clock   func() time.Time
 	outbox  *goqite.Queue
 	stmts   sync.Map // stmtKey → *sql.Stmt
+	// purgeBatch, when > 0, replaces defaultPurgeBatch (tests).
+	purgeBatch int
 
 	// For SQLite, write transactions go through one goroutine that commits
 	// them in groups (see group).

@@ -4,6 +4,7 @@
 //	prenota migrate   apply the database migrations and exit
 //	prenota demo      load the demo Comune into an empty database and exit
 //	prenota user add  create an account for staff or an authorised third party
+//	prenota purge     apply the retention period of personal data once and exit
 //
 // Every flag has a PRENOTA_* environment variable (see SPEC §14); flags win.
 package main
@@ -44,6 +45,7 @@ commands:
   migrate   apply the database migrations and exit
   demo      load the demo Comune into an empty database and exit
   user add  create an account (prenota user add --login L --name N --email E [--cf CF] [--role R])
+  purge     apply the Comune's retention period of personal data once and exit (for cron)
 
 flags (each also read from the PRENOTA_* variable in brackets):
 `
@@ -90,6 +92,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		defer a.Close()
 		fmt.Fprintln(stderr, "demo Comune loaded:", demo.Settings.Name)
 		return nil
+	case "purge":
+		return runPurge(ctx, cfg, stderr)
 	}
 	return fmt.Errorf("unknown command %q (try: prenota help)", cmd)
 }
@@ -159,6 +163,13 @@ func newFlags(getenv func(string) string, out io.Writer) *flags {
 		}
 	}
 	f.fs.DurationVar(&c.ReminderBefore, "reminder-before", reminderDefault, "how long before the appointment the reminder is sent [PRENOTA_REMINDER_BEFORE]")
+	c.PurgeEvery = app.DefaultPurgeEvery
+	if v := getenv("PRENOTA_PURGE_EVERY"); v != "" {
+		if err := f.setPurgeEvery(v); err != nil {
+			f.err = errors.Join(f.err, fmt.Errorf("PRENOTA_PURGE_EVERY: %w", err))
+		}
+	}
+	f.fs.Func("purge-every", "how often serve applies the retention period of personal data, or off (then run prenota purge from cron) (default 1h) [PRENOTA_PURGE_EVERY]", f.setPurgeEvery)
 	c.RateLimit = true
 	f.fs.Func("rate-limit", "on/off: per-IP and per-identity limits on login and holds (default on) [PRENOTA_RATE_LIMIT]", f.setRateLimit)
 	if v := getenv("PRENOTA_RATE_LIMIT"); v != "" {
@@ -169,6 +180,36 @@ func newFlags(getenv func(string) string, out io.Writer) *flags {
 	f.identityFlags(getenv)
 	f.fs.TextVar(&f.level, "log-level", levelOf(env("PRENOTA_LOG_LEVEL", "info")), "debug, info, warn or error [PRENOTA_LOG_LEVEL]")
 	return f
+}
+
+func (f *flags) setPurgeEvery(v string) error {
+	if s := strings.ToLower(v); s == "off" || s == "0" {
+		f.cfg.PurgeEvery = -1
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Minute {
+		return fmt.Errorf("want a duration of at least 1m, such as 1h, or off; got %q", v)
+	}
+	f.cfg.PurgeEvery = d
+	return nil
+}
+
+// runPurge runs "prenota purge": the retention purge of the running service,
+// once (see app.Purge), for deployments that prefer cron to the service's
+// own hourly run (--purge-every off).
+func runPurge(ctx context.Context, cfg app.Config, stderr io.Writer) error {
+	s, err := sqlstore.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	p, err := app.Purge(ctx, s, cfg.Logger, "cli")
+	if err != nil {
+		return fmt.Errorf("purge: %w (done before the error: %s)", err, p)
+	}
+	fmt.Fprintln(stderr, "purge:", p)
+	return nil
 }
 
 func (f *flags) setRateLimit(v string) error {
