@@ -10,8 +10,9 @@ import (
 	"github.com/prenota/prenota/sqlstore"
 )
 
-// AuditRetentionPurge is the audit action of a retention purge that changed
-// something; its detail lists the counts.
+// AuditRetentionPurge is the audit action of a retention purge that erased
+// personal data (not one that only cleared expired sessions and holds, as
+// nearly every hourly run does); its detail lists the counts.
 const AuditRetentionPurge = "retention_purge"
 
 // DefaultPurgeEvery is how often the service runs the retention purge.
@@ -20,7 +21,7 @@ const DefaultPurgeEvery = time.Hour
 // Purge applies the Comune's retention period once (SPEC §12, GDPR): it
 // reads the period from the settings, so a change in the back office applies
 // at the next run with no restart; purges (sqlstore.Store.Purge); logs the
-// counts; and, when anything changed, writes an audit entry whose method
+// counts; and, when personal data was erased, writes an audit entry whose method
 // says who ran it ("job" for the service, "cli" for prenota purge).
 func Purge(ctx context.Context, store *sqlstore.Store, log *slog.Logger, by string) (sqlstore.Purged, error) {
 	st, err := store.Settings(ctx)
@@ -39,10 +40,12 @@ func Purge(ctx context.Context, store *sqlstore.Store, log *slog.Logger, by stri
 		// The audit entry records what was done even when the run stopped
 		// half-way; a fresh context, so that one cut short by shutdown still
 		// leaves its record.
-		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if aerr := store.Audit(actx, auth.AuditEntry{Action: AuditRetentionPurge, Target: "retention", Method: by, Detail: detail}); aerr != nil {
-			log.Error("retention purge: audit", "err", aerr)
+		if p.Bookings+p.Messages+p.Mailbox+p.Feedback+p.Audit > 0 {
+			actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			if aerr := store.Audit(actx, auth.AuditEntry{Action: AuditRetentionPurge, Target: "retention", Method: by, Detail: detail}); aerr != nil {
+				log.Error("retention purge: audit", "err", aerr)
+			}
 		}
 	} else if err == nil {
 		log.Debug("retention purge: nothing to do", "months", months)

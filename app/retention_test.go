@@ -115,6 +115,18 @@ func testRetentionJob(t *testing.T, dialect string) {
 	if p := c.get("/prenotazioni"); p.status != http.StatusOK || strings.Contains(p.body, old.Code) || !strings.Contains(p.body, recent.Code) {
 		t.Errorf("Le mie prenotazioni after the purge: %d, old code shown %v", p.status, strings.Contains(p.body, old.Code))
 	}
+
+	// A run that only clears an expired session (as most hourly runs do)
+	// erases no personal data and is not audited.
+	if err := a.Store.Sessions().Commit("scaduta", []byte("{}"), time.Now().Add(-24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := Purge(ctx, a.Store, a.log, "cli"); err != nil || p.Sessions != 1 || p.Bookings != 0 {
+		t.Errorf("purge of an expired session: %+v, %v", p, err)
+	}
+	if es := audited(t, a, sqlstore.AuditFilter{Action: AuditRetentionPurge}); len(es) != 1 {
+		t.Errorf("a run that erased no personal data was audited: %d entries", len(es))
+	}
 }
 
 // pastBooking books, for p, a 30-minute appointment at 10:00 on the day of
