@@ -118,14 +118,18 @@ func testRetentionJob(t *testing.T, dialect string) {
 
 	// A run that only clears an expired session (as most hourly runs do)
 	// erases no personal data and is not audited.
+	if _, err := Purge(ctx, a.Store, a.log, "cli"); err != nil { // whatever is left first
+		t.Fatal(err)
+	}
+	before := len(audited(t, a, sqlstore.AuditFilter{Action: AuditRetentionPurge}))
 	if err := a.Store.Sessions().Commit("scaduta", []byte("{}"), time.Now().Add(-24*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if p, err := Purge(ctx, a.Store, a.log, "cli"); err != nil || p.Sessions != 1 || p.Bookings != 0 {
+	if p, err := Purge(ctx, a.Store, a.log, "cli"); err != nil || p.Sessions != 1 || p.Total() != p.Sessions+p.Holds+p.Claims {
 		t.Errorf("purge of an expired session: %+v, %v", p, err)
 	}
-	if es := audited(t, a, sqlstore.AuditFilter{Action: AuditRetentionPurge}); len(es) != 1 {
-		t.Errorf("a run that erased no personal data was audited: %d entries", len(es))
+	if after := len(audited(t, a, sqlstore.AuditFilter{Action: AuditRetentionPurge})); after != before {
+		t.Errorf("a run that erased no personal data was audited: %d entries, were %d", after, before)
 	}
 }
 
