@@ -335,6 +335,14 @@ func (s *server) addOperator(w http.ResponseWriter, r *http.Request, st *staff) 
 	}
 	u, err := auth.NewUser(f("login"), f("name"), f("email"), f("codice_fiscale"), role, r.PostFormValue("password"))
 	if err == nil {
+		// A codice fiscale maps a SPID or CIE login to one account only.
+		var other string
+		if other, err = s.store.CFOwner(r.Context(), u.CodiceFiscale, u.Login); err == nil && other != "" {
+			err = &booking.Error{Code: booking.EConflict, Message: "Il codice fiscale è già di un altro account.",
+				Fields: []booking.FieldError{{Field: "codice_fiscale", Message: "Codice fiscale: appartiene già all'account «" + other + "»."}}}
+		}
+	}
+	if err == nil {
 		err = s.cfg.Accounts.AddUser(r.Context(), u, st.Subject)
 	}
 	if err != nil {
