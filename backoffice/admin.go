@@ -12,10 +12,12 @@ import (
 	_ "image/jpeg" // a logo may be a JPEG
 	_ "image/png"  // a logo may be a PNG
 	"io"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/booking"
@@ -81,14 +83,22 @@ func (s *server) revokeToken(w http.ResponseWriter, r *http.Request, st *staff) 
 	return s.redirect(w, r, "/backoffice/token", "success", "Il token è stato revocato.")
 }
 
-// TokenLookup finds a valid integration token; sqlstore.Store implements it.
+// TokenLookup finds a valid integration token and records its use;
+// sqlstore.Store implements it.
 type TokenLookup interface {
 	TokenByHash(ctx context.Context, hash string) (sqlstore.Token, error)
+	TouchToken(ctx context.Context, id string, now time.Time, every time.Duration) error
 }
 
+// TokenUseEvery is how stale a token's recorded last use may be: a token
+// in use writes it at most once a minute, not on every request.
+const TokenUseEvery = time.Minute
+
 // Authenticate returns the integration token for the bearer token given in
-// an Authorization header: EUnauthorized when it is unknown or revoked.
-func Authenticate(ctx context.Context, store TokenLookup, bearer string) (sqlstore.Token, error) {
+// an Authorization header: EUnauthorized when it is unknown or revoked. It
+// records the token's use at now when the last one recorded is older than
+// TokenUseEvery (a failure to record it does not refuse the request).
+func Authenticate(ctx context.Context, store TokenLookup, bearer string, now time.Time) (sqlstore.Token, error) {
 	t, err := store.TokenByHash(ctx, HashToken(strings.TrimSpace(bearer)))
 	if err != nil {
 		if booking.ErrorCode(err) == booking.ENotFound {
@@ -98,6 +108,13 @@ func Authenticate(ctx context.Context, store TokenLookup, bearer string) (sqlsto
 	}
 	if !t.RevokedAt.IsZero() {
 		return t, booking.Errorf(booking.EUnauthorized, "Il token di integrazione è stato revocato.")
+	}
+	if now.Sub(t.LastUsed) >= TokenUseEvery {
+		if err := store.TouchToken(ctx, t.ID, now, TokenUseEvery); err != nil {
+			slog.Warn("integration token: last use not recorded", "token", t.ID, "err", err)
+		} else {
+			t.LastUsed = now
+		}
 	}
 	return t, nil
 }
@@ -112,8 +129,12 @@ func TokenIdentity(t sqlstore.Token) auth.Identity {
 // runs as the token's identity (TokenIdentity); an unknown or revoked
 // token is refused with 401, and a read-scoped token may only GET (403
 // otherwise). Requests without the header pass unchanged. Mount it inside
-// the session middleware, so that it takes precedence over a cookie.
-func TokenAuth(store TokenLookup) func(http.Handler) http.Handler {
+// the session middleware, so that it takes precedence over a cookie. now
+// is the clock of the token's last use (nil: time.Now).
+func TokenAuth(store TokenLookup, now func() time.Time) func(http.Handler) http.Handler {
+	if now == nil {
+		now = time.Now
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h := r.Header.Get("Authorization")
@@ -122,7 +143,7 @@ func TokenAuth(store TokenLookup) func(http.Handler) http.Handler {
 				next.ServeHTTP(w, r)
 				return
 			}
-			t, err := Authenticate(r.Context(), store, bearer)
+			t, err := Authenticate(r.Context(), store, bearer, now())
 			if err != nil {
 				status := auth.Status(err)
 				if status == http.StatusUnauthorized {
