@@ -122,6 +122,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /backoffice/operatori/{login}/riattiva", s.handle(admin, s.setStaffDisabled(false)))
 	mux.Handle("POST /backoffice/operatori/{login}/password", s.handle(admin, s.sendStaffReset))
 	mux.Handle("GET /backoffice/audit", s.handle(admin, s.auditPage))
+	mux.Handle("GET /backoffice/audit/registro.csv", s.handle(admin, s.auditCSV))
 	mux.Handle("/backoffice/", s.handle(any, func(w http.ResponseWriter, r *http.Request, st *staff) error {
 		return booking.Errorf(booking.ENotFound, "La pagina richiesta non esiste.")
 	}))

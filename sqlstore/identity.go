@@ -207,10 +207,11 @@ func (f AuditFilter) where() (string, []any) {
 	if who := strings.ToLower(strings.TrimSpace(f.Who)); who != "" {
 		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(who) + "%"
 		// An account acts under its codice fiscale when it has one, else
-		// under "utente:<login>" (auth.User.Identity).
-		q += ` AND (LOWER(actor) LIKE ? ESCAPE '\' OR actor IN (SELECT CASE WHEN codice_fiscale <> '' THEN codice_fiscale ELSE 'utente:' || login END
-			FROM users WHERE LOWER(name) LIKE ? ESCAPE '\' OR login LIKE ? ESCAPE '\'))`
-		args = append(args, like, like, like)
+		// under "utente:<login>" (auth.User.Identity); either may be in the
+		// log, as the codice fiscale may have been added later.
+		q += ` AND (LOWER(actor) LIKE ? ESCAPE '\' OR actor IN (SELECT codice_fiscale FROM users WHERE codice_fiscale <> '' AND (LOWER(name) LIKE ? ESCAPE '\' OR login LIKE ? ESCAPE '\'))
+			OR actor IN (SELECT 'utente:' || login FROM users WHERE LOWER(name) LIKE ? ESCAPE '\' OR login LIKE ? ESCAPE '\'))`
+		args = append(args, like, like, like, like, like)
 	}
 	if !f.From.IsZero() {
 		q += " AND at >= ?"
