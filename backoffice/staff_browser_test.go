@@ -66,6 +66,7 @@ func TestBrowserStaff(t *testing.T) {
 		t.Errorf("typed values not kept: %q", v)
 	}
 	browsertest.Axe(ctx, t, "account with errors")
+	browsertest.Screenshot(ctx, t, "backoffice-account-errori")
 
 	// A valid edit, with the codice fiscale for SPID and CIE.
 	cf := auth.DemoIdentities[2].Person.CodiceFiscale
@@ -135,6 +136,7 @@ func TestBrowserStaff(t *testing.T) {
 		t.Errorf("filter not kept: %q", v)
 	}
 	browsertest.Axe(ctx, t, "audit filtered")
+	browsertest.Screenshot(ctx, t, "backoffice-audit-filtrato")
 	csvURL := get(t, ctx, chromedp.Evaluate[string](`document.querySelector('a[href^="/backoffice/audit/registro.csv"]').href`))
 	if u, _ := url.Parse(csvURL); u.Query().Get("chi") != "PROVA adm" || u.Query().Get("azione") != "staff_updated" {
 		t.Errorf("csv link %s", csvURL)
