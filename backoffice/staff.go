@@ -103,9 +103,6 @@ func (s *server) saveStaff(w http.ResponseWriter, r *http.Request, st *staff) er
 	if code != booking.EInvalid && code != booking.EConflict {
 		return err
 	}
-	if code == booking.ENotFound {
-		return err
-	}
 	p := s.staffPageOf(r, st, u)
 	for _, k := range []string{"name", "email", "codice_fiscale", "role"} {
 		p.Form[k] = f(k)
@@ -186,12 +183,11 @@ func (s *server) sendStaffReset(w http.ResponseWriter, r *http.Request, st *staf
 	if err != nil {
 		return err
 	}
-	if u.Disabled {
+	if _, err := s.cfg.Accounts.SendPasswordReset(r.Context(), u.Login); booking.ErrorCode(err) == booking.EConflict {
 		p := s.staffPageOf(r, st, u)
-		p.Flash = web.Flash{Kind: "danger", Text: "L'account è disattivato: lo riattivi prima di inviare l'email per reimpostare la password."}
+		p.Flash = web.Flash{Kind: "danger", Text: booking.ErrorMessage(err)}
 		return s.render(w, r, "operatore", p, http.StatusConflict)
-	}
-	if err := s.cfg.Accounts.RequestPasswordReset(r.Context(), u.Login, auth.ClientIP(r)); err != nil {
+	} else if err != nil {
 		return err
 	}
 	s.audit(r, AuditStaffPasswordMail, u.Login, u.Email)

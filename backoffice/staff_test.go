@@ -8,9 +8,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/internal/testdb"
+	"github.com/prenota/prenota/notify"
 	"github.com/prenota/prenota/sqlstore"
 )
 
@@ -110,6 +112,14 @@ func TestStaffAccounts(t *testing.T) {
 				t.Fatalf("login with the new password: %d", p.status)
 			}
 
+			// A login that looks like an email address gets the email too.
+			want(t, "login with @", admin.post("/backoffice/operatori", url.Values{"login": {"tributi@ufficio"}, "name": {"Ufficio Tributi"},
+				"email": {"tributi@comune.demo.it"}, "role": {"operatore"}, "password": {password}}), http.StatusSeeOther)
+			want(t, "send reset to tributi@ufficio", admin.post("/backoffice/operatori/tributi@ufficio/password", nil), http.StatusSeeOther, "")
+			if !mailTo(t, a.Store, "tributi@comune.demo.it", "Recupera password") {
+				t.Error("no reset email for tributi@ufficio")
+			}
+
 			// Every change is audited, by the admin.
 			acts := auditActions(t, a.Store, "utente:admin")
 			for _, act := range []string{"staff_updated", "staff_disabled", "staff_enabled", "staff_password_reset_sent"} {
@@ -172,4 +182,21 @@ func TestLastAdmin(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mailTo waits for a message to to whose subject starts with prefix.
+func mailTo(t *testing.T, s *sqlstore.Store, to, prefix string) bool {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		msgs, _, err := s.MailboxMessages(context.Background(), 100, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range msgs {
+			if p, err := notify.ParseEmail(m.Raw); err == nil && strings.Contains(p.To, to) && strings.HasPrefix(p.Subject, prefix) {
+				return true
+			}
+		}
+	}
+	return false
 }
