@@ -314,6 +314,21 @@ type operatorsPage struct {
 	Password string
 }
 
+// Err is the message of the field's error, "" when it has none.
+func (p operatorsPage) Err(field string) string {
+	for _, e := range p.Errors {
+		if e.Field == field {
+			return e.Message
+		}
+	}
+	return ""
+}
+
+// Field returns the input name of the new account's form, labelled label.
+func (p operatorsPage) Field(name, id, label, typ string) formField {
+	return formField{Name: name, ID: id, Label: label, Type: typ, Value: p.Form[name], Err: p.Err(name)}
+}
+
 type staffRow struct {
 	auth.User
 	Assigned map[int64]bool

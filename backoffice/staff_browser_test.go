@@ -49,6 +49,16 @@ func TestBrowserStaff(t *testing.T) {
 	browsertest.WaitVisible(ctx, t, `a[href="/backoffice/operatori/op1"]`)
 	browsertest.Axe(ctx, t, "operatori")
 
+	// A new account with invalid fields.
+	run(t, ctx, chromedp.SetValue("#u-login", "x"), chromedp.SetValue("#u-name", "Nuova Persona"), chromedp.SetValue("#u-email", "nuova"),
+		chromedp.SetValue("#u-pw", "corta"))
+	browsertest.Click(ctx, t, "#nuovo-account button[type=submit]")
+	browsertest.WaitVisible(ctx, t, "#u-login.is-invalid")
+	if v := get(t, ctx, chromedp.Evaluate[string](`document.querySelector('#u-name').value + '|' + document.querySelector('#u-email').value`)); v != "Nuova Persona|nuova" {
+		t.Errorf("typed values not kept: %q", v)
+	}
+	browsertest.Axe(ctx, t, "operatori with errors")
+
 	// An invalid edit shows the errors by their fields and keeps the values.
 	browsertest.Click(ctx, t, `a[href="/backoffice/operatori/op1"]`)
 	browsertest.WaitVisible(ctx, t, "#account-form")

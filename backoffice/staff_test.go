@@ -47,8 +47,14 @@ func TestStaffAccounts(t *testing.T) {
 			want(t, "unknown account", admin.get("/backoffice/operatori/nessuno"), http.StatusNotFound)
 			want(t, "operatore edits", op.post("/backoffice/operatori/op1", url.Values{"name": {"X"}, "email": {"x@y.it"}, "role": {"admin"}}), http.StatusForbidden)
 
+			// A new account with invalid fields: the errors by their fields, the values kept.
+			p := admin.post("/backoffice/operatori", url.Values{"login": {"x"}, "name": {"Nuova Persona"}, "email": {"nuova"}, "codice_fiscale": {"RSSMRA70A01H501S"},
+				"role": {"admin"}, "password": {"corta"}})
+			want(t, "invalid new account", p, http.StatusUnprocessableEntity, `id="u-login-err"`, "L&#39;identificativo utente deve avere da 3 a 64 caratteri",
+				`id="u-email-err"`, `id="u-pw-err"`, "La password deve avere almeno 12 caratteri", `value="Nuova Persona"`, `value="RSSMRA70A01H501S"`, `<option value="admin" selected>`)
+
 			// Invalid fields: each error names its field, and what was typed stays.
-			p := admin.post("/backoffice/operatori/op1", url.Values{"name": {"  "}, "email": {"non-una-email"}, "codice_fiscale": {"RSSMRA70A01H501X"}, "role": {"operatore"}})
+			p = admin.post("/backoffice/operatori/op1", url.Values{"name": {"  "}, "email": {"non-una-email"}, "codice_fiscale": {"RSSMRA70A01H501X"}, "role": {"operatore"}})
 			want(t, "invalid edit", p, http.StatusUnprocessableEntity, "Nome e cognome: il campo è obbligatorio.", "Email: l&#39;indirizzo non è valido",
 				"carattere di controllo del codice fiscale", `value="non-una-email"`, `value="RSSMRA70A01H501X"`, `aria-invalid="true"`)
 			// A codice fiscale of another account is refused.
