@@ -22,7 +22,7 @@ func (a *App) backofficeHandler() (http.Handler, error) {
 
 // withTokens lets API clients authenticate with an integration token
 // ("Authorization: Bearer …", made in the back office); read-scoped tokens
-// may only GET.
+// may only GET. A token's last use is recorded at most once a minute.
 func (a *App) withTokens(h http.Handler) http.Handler {
-	return backoffice.TokenAuth(a.Store)(h)
+	return backoffice.TokenAuth(a.Store, a.Service.Now)(h)
 }

@@ -146,3 +146,34 @@ func PasswordProblem(pw string) string {
 	}
 	return ""
 }
+
+// Edit checks and applies a change of an account's name, email, codice
+// fiscale (optional; it maps a SPID or CIE login to the account) and role.
+// Errors are booking.Invalid with the fields at fault, each message naming
+// its field; u is unchanged then.
+func (u *User) Edit(name, email, cf string, role Role) error {
+	name = strings.Join(strings.Fields(name), " ")
+	email = strings.TrimSpace(email)
+	var fs []booking.FieldError
+	if name == "" {
+		fs = append(fs, booking.FieldError{Field: "name", Message: "Nome e cognome: il campo è obbligatorio."})
+	} else if len([]rune(name)) > 200 {
+		fs = append(fs, booking.FieldError{Field: "name", Message: "Nome e cognome: al massimo 200 caratteri."})
+	}
+	if at := strings.LastIndex(email, "@"); at < 1 || at == len(email)-1 || strings.ContainsAny(email, " \t\r\n<>,;") || len(email) > 254 {
+		fs = append(fs, booking.FieldError{Field: "email", Message: "Email: l'indirizzo non è valido, lo scriva nella forma nome@dominio.it."})
+	}
+	if cf = codicefiscale.Normalize(cf); cf != "" {
+		if _, err := codicefiscale.Parse(cf); err != nil {
+			fs = append(fs, booking.FieldError{Field: "codice_fiscale", Message: err.Error() + "."})
+		}
+	}
+	if _, ok := ParseRole(string(role)); !ok {
+		fs = append(fs, booking.FieldError{Field: "role", Message: "Ruolo: scelga amministratore o operatore."})
+	}
+	if len(fs) > 0 {
+		return booking.Invalid(fs...)
+	}
+	u.Name, u.Email, u.CodiceFiscale, u.Role = name, email, cf, role
+	return nil
+}

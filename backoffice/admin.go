@@ -12,10 +12,12 @@ import (
 	_ "image/jpeg" // a logo may be a JPEG
 	_ "image/png"  // a logo may be a PNG
 	"io"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/booking"
@@ -81,14 +83,22 @@ func (s *server) revokeToken(w http.ResponseWriter, r *http.Request, st *staff) 
 	return s.redirect(w, r, "/backoffice/token", "success", "Il token è stato revocato.")
 }
 
-// TokenLookup finds a valid integration token; sqlstore.Store implements it.
+// TokenLookup finds a valid integration token and records its use;
+// sqlstore.Store implements it.
 type TokenLookup interface {
 	TokenByHash(ctx context.Context, hash string) (sqlstore.Token, error)
+	TouchToken(ctx context.Context, id string, now time.Time, every time.Duration) error
 }
 
+// TokenUseEvery is how stale a token's recorded last use may be: a token
+// in use writes it at most once a minute, not on every request.
+const TokenUseEvery = time.Minute
+
 // Authenticate returns the integration token for the bearer token given in
-// an Authorization header: EUnauthorized when it is unknown or revoked.
-func Authenticate(ctx context.Context, store TokenLookup, bearer string) (sqlstore.Token, error) {
+// an Authorization header: EUnauthorized when it is unknown or revoked. It
+// records the token's use at now when the last one recorded is older than
+// TokenUseEvery (a failure to record it does not refuse the request).
+func Authenticate(ctx context.Context, store TokenLookup, bearer string, now time.Time) (sqlstore.Token, error) {
 	t, err := store.TokenByHash(ctx, HashToken(strings.TrimSpace(bearer)))
 	if err != nil {
 		if booking.ErrorCode(err) == booking.ENotFound {
@@ -98,6 +108,13 @@ func Authenticate(ctx context.Context, store TokenLookup, bearer string) (sqlsto
 	}
 	if !t.RevokedAt.IsZero() {
 		return t, booking.Errorf(booking.EUnauthorized, "Il token di integrazione è stato revocato.")
+	}
+	if now.Sub(t.LastUsed) >= TokenUseEvery {
+		if err := store.TouchToken(ctx, t.ID, now, TokenUseEvery); err != nil {
+			slog.Warn("integration token: last use not recorded", "token", t.ID, "err", err)
+		} else {
+			t.LastUsed = now
+		}
 	}
 	return t, nil
 }
@@ -112,8 +129,12 @@ func TokenIdentity(t sqlstore.Token) auth.Identity {
 // runs as the token's identity (TokenIdentity); an unknown or revoked
 // token is refused with 401, and a read-scoped token may only GET (403
 // otherwise). Requests without the header pass unchanged. Mount it inside
-// the session middleware, so that it takes precedence over a cookie.
-func TokenAuth(store TokenLookup) func(http.Handler) http.Handler {
+// the session middleware, so that it takes precedence over a cookie. now
+// is the clock of the token's last use (nil: time.Now).
+func TokenAuth(store TokenLookup, now func() time.Time) func(http.Handler) http.Handler {
+	if now == nil {
+		now = time.Now
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h := r.Header.Get("Authorization")
@@ -122,7 +143,7 @@ func TokenAuth(store TokenLookup) func(http.Handler) http.Handler {
 				next.ServeHTTP(w, r)
 				return
 			}
-			t, err := Authenticate(r.Context(), store, bearer)
+			t, err := Authenticate(r.Context(), store, bearer, now())
 			if err != nil {
 				status := auth.Status(err)
 				if status == http.StatusUnauthorized {
@@ -319,6 +340,21 @@ type operatorsPage struct {
 	Password string
 }
 
+// Err is the message of the field's error, "" when it has none.
+func (p operatorsPage) Err(field string) string {
+	for _, e := range p.Errors {
+		if e.Field == field {
+			return e.Message
+		}
+	}
+	return ""
+}
+
+// Field returns the input name of the new account's form, labelled label.
+func (p operatorsPage) Field(name, id, label, typ string) formField {
+	return formField{Name: name, ID: id, Label: label, Type: typ, Value: p.Form[name], Err: p.Err(name)}
+}
+
 type staffRow struct {
 	auth.User
 	Assigned map[int64]bool
@@ -360,6 +396,14 @@ func (s *server) addOperator(w http.ResponseWriter, r *http.Request, st *staff) 
 		role = ""
 	}
 	u, err := auth.NewUser(f("login"), f("name"), f("email"), f("codice_fiscale"), role, r.PostFormValue("password"))
+	if err == nil {
+		// A codice fiscale maps a SPID or CIE login to one account only.
+		var other string
+		if other, err = s.store.CFOwner(r.Context(), u.CodiceFiscale, u.Login); err == nil && other != "" {
+			err = &booking.Error{Code: booking.EConflict, Message: "Il codice fiscale è già di un altro account.",
+				Fields: []booking.FieldError{{Field: "codice_fiscale", Message: "Codice fiscale: appartiene già all'account «" + other + "»."}}}
+		}
+	}
 	if err == nil {
 		err = s.cfg.Accounts.AddUser(r.Context(), u, st.Subject)
 	}
@@ -406,42 +450,4 @@ func (s *server) assign(w http.ResponseWriter, r *http.Request, st *staff) error
 	}
 	s.audit(r, AuditAssignmentsUpdate, login, strings.Join(names, "; "))
 	return s.redirect(w, r, "/backoffice/operatori", "success", "Risorse di «"+login+"» salvate.")
-}
-
-// auditPage shows the audit log, filtered by person, action and dates.
-type auditPage struct {
-	web.Layout
-	Admin                   bool
-	Entries                 []auth.AuditEntry
-	Actor, Action, From, To string
-	Actions                 []string
-}
-
-func (s *server) auditPage(w http.ResponseWriter, r *http.Request, st *staff) error {
-	today := booking.DateOf(s.svc.Now(), booking.Rome)
-	p := auditPage{Layout: s.layout(r, "Registro delle attività", web.Crumb{Label: "Registro delle attività"}), Admin: true,
-		Actor: strings.TrimSpace(r.FormValue("chi")), Action: strings.TrimSpace(r.FormValue("azione")),
-		From: r.FormValue("dal"), To: r.FormValue("al")}
-	from, err := parseDay(p.From)
-	if err != nil {
-		from = today.AddDays(-30)
-	}
-	to, err := parseDay(p.To)
-	if err != nil {
-		to = today
-	}
-	p.From, p.To = from.String(), to.String()
-	start, _ := from.At(0, booking.Rome)
-	end, _ := to.AddDays(1).At(0, booking.Rome)
-	es, err := s.store.AuditLog(r.Context(), sqlstore.AuditFilter{Actor: p.Actor, Action: p.Action, From: start, To: end, Limit: 1000})
-	if err != nil {
-		return err
-	}
-	slices.Reverse(es)
-	p.Entries = es
-	p.Actions = []string{auth.AuditLogin, auth.AuditLoginFailed, auth.AuditLogout, auth.AuditBookingConfirmed, auth.AuditBookingCancelled,
-		auth.AuditImpersonationStart, auth.AuditUserCreated, AuditResourceCreated, AuditResourceUpdated, AuditResourceMoved, AuditResourceHidden,
-		AuditResourceShown, AuditResourceDeleted, AuditClosureAdded, AuditClosureDeleted, AuditOpeningAdded, AuditOpeningDeleted, AuditOrphansKept,
-		AuditAttendance, AuditAgendaExported, AuditCounterBooking, AuditTokenCreated, AuditTokenRevoked, AuditSettingsUpdated, AuditAssignmentsUpdate}
-	return s.render(w, r, "audit", p)
 }

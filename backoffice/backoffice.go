@@ -48,7 +48,7 @@ type server struct {
 }
 
 // pageFiles are the templates of the pages; each also gets partials.html.
-var pageFiles = []string{"home", "errore", "risorse", "risorsa", "orfane", "agenda", "prenotazione", "token", "testi", "testi_email", "operatori", "audit"}
+var pageFiles = []string{"home", "errore", "risorse", "risorsa", "orfane", "agenda", "prenotazione", "token", "testi", "testi_email", "operatori", "operatore", "audit"}
 
 // New returns the handler of /backoffice/. Every template is parsed here.
 func New(cfg Config) (http.Handler, error) {
@@ -116,7 +116,13 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /backoffice/operatori", s.handle(admin, s.operators))
 	mux.Handle("POST /backoffice/operatori", s.handle(admin, s.addOperator))
 	mux.Handle("POST /backoffice/operatori/{login}/risorse", s.handle(admin, s.assign))
+	mux.Handle("GET /backoffice/operatori/{login}", s.handle(admin, s.editStaff))
+	mux.Handle("POST /backoffice/operatori/{login}", s.handle(admin, s.saveStaff))
+	mux.Handle("POST /backoffice/operatori/{login}/disattiva", s.handle(admin, s.setStaffDisabled(true)))
+	mux.Handle("POST /backoffice/operatori/{login}/riattiva", s.handle(admin, s.setStaffDisabled(false)))
+	mux.Handle("POST /backoffice/operatori/{login}/password", s.handle(admin, s.sendStaffReset))
 	mux.Handle("GET /backoffice/audit", s.handle(admin, s.auditPage))
+	mux.Handle("GET /backoffice/audit/registro.csv", s.handle(admin, s.auditCSV))
 	mux.Handle("/backoffice/", s.handle(any, func(w http.ResponseWriter, r *http.Request, st *staff) error {
 		return booking.Errorf(booking.ENotFound, "La pagina richiesta non esiste.")
 	}))
@@ -157,24 +163,31 @@ func (st *staff) can(id int64) bool {
 
 // staffOf resolves the request's identity to a member of staff: an account
 // with role admin or operatore logged in with credentials, or a SPID, CIE
-// or OIDC identity whose codice fiscale belongs to such an account.
+// or OIDC identity whose codice fiscale belongs to such an account. The
+// account is read again on every request (one query by its unique login or
+// its codice fiscale), not trusted from the session: an account disabled
+// or demoted in the back office loses its access at its next request.
 func (s *server) staffOf(r *http.Request) (*staff, error) {
 	id, ok := auth.Current(r.Context())
 	if !ok {
 		return nil, booking.Errorf(booking.EUnauthorized, "Acceda con le credenziali del personale del Comune.")
 	}
-	st := &staff{Identity: id, Role: id.Role, Login: id.Login}
-	if id.Method != "password" || (st.Role != auth.RoleAdmin && st.Role != auth.RoleOperatore) {
-		st.Role = ""
-		if id.Certified() {
-			u, err := s.store.StaffByCF(r.Context(), id.CodiceFiscale)
-			if err != nil && booking.ErrorCode(err) != booking.ENotFound {
-				return nil, err
-			}
-			if err == nil {
-				st.Role, st.Login = u.Role, u.Login
-			}
-		}
+	st := &staff{Identity: id, Login: id.Login}
+	var u auth.User
+	var err error
+	switch {
+	case id.Method == "password" && id.Login != "":
+		u, err = s.store.UserByLogin(r.Context(), id.Login)
+	case id.Certified():
+		u, err = s.store.StaffByCF(r.Context(), id.CodiceFiscale)
+	default:
+		err = booking.Errorf(booking.ENotFound, "Utente non trovato.")
+	}
+	if err != nil && booking.ErrorCode(err) != booking.ENotFound {
+		return nil, err
+	}
+	if err == nil && !u.Disabled {
+		st.Role, st.Login = u.Role, u.Login
 	}
 	if st.Role != auth.RoleAdmin && st.Role != auth.RoleOperatore {
 		return nil, booking.Errorf(booking.EForbidden, "Il back office è riservato al personale del Comune.")
@@ -340,6 +353,11 @@ const (
 	AuditTokenRevoked      = "token_revoked"
 	AuditSettingsUpdated   = "settings_updated"
 	AuditAssignmentsUpdate = "assignments_updated"
+	AuditStaffUpdated      = "staff_updated"
+	AuditStaffDisabled     = "staff_disabled"
+	AuditStaffEnabled      = "staff_enabled"
+	AuditStaffPasswordMail = "staff_password_reset_sent"
+	AuditLogExported       = "audit_exported"
 )
 
 func pathID(r *http.Request, name string) (int64, error) {

@@ -68,6 +68,9 @@ type job struct {
 	Kind      Kind    `json:"kind"`
 	Channel   Channel `json:"channel"`
 	BookingID string  `json:"booking_id"`
+	// Reset is the outbox message of a PasswordReset, which is about an
+	// account, not a booking.
+	Reset json.RawMessage `json:"reset,omitempty"`
 }
 
 // Config configures a Worker. Store is required; the rest has defaults.
@@ -327,7 +330,11 @@ func (w *Worker) fanOut(ctx context.Context) bool {
 		}
 	}
 	var ds [][]byte
-	if kind == "" || ev.BookingID == "" {
+	if ev.Kind == string(PasswordReset) {
+		kind = PasswordReset
+		b, _ := json.Marshal(job{Kind: PasswordReset, Channel: EmailChannel, Reset: m.Body})
+		ds = [][]byte{b}
+	} else if kind == "" || ev.BookingID == "" {
 		w.log.Warn("notify: unknown outbox event dropped", "body", string(m.Body))
 	} else {
 		ds = w.deliveries(kind, ev.BookingID)
@@ -336,7 +343,9 @@ func (w *Worker) fanOut(ctx context.Context) bool {
 		w.log.Error("notify: fan out event", "err", err, "booking", ev.BookingID)
 		return false
 	}
-	if len(ds) > 0 {
+	if kind == PasswordReset {
+		w.m.Queued.WithLabelValues(string(EmailChannel), string(kind)).Inc()
+	} else if len(ds) > 0 {
 		w.countQueued(kind)
 	}
 	return true
@@ -385,7 +394,7 @@ func (w *Worker) deliverOne(ctx context.Context) bool {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.cfg.SendTimeout+30*time.Second)
 	defer cancel()
 	var j job
-	if err := json.Unmarshal(m.Body, &j); err != nil || j.BookingID == "" {
+	if err := json.Unmarshal(m.Body, &j); err != nil || (j.BookingID == "" && j.Kind != PasswordReset) {
 		w.log.Warn("notify: malformed delivery dropped", "body", string(m.Body))
 		w.ack(ctx, m.ID, j)
 		return true
@@ -444,6 +453,9 @@ func persist(ctx context.Context, op func() error) error {
 
 // deliver sends one delivery and acknowledges it.
 func (w *Worker) deliver(ctx context.Context, id goqite.ID, j job) error {
+	if j.Kind == PasswordReset {
+		return w.deliverReset(ctx, id, j)
+	}
 	b, err := w.cfg.Store.Booking(ctx, j.BookingID)
 	if err != nil {
 		var de *booking.Error

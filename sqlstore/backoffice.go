@@ -309,3 +309,96 @@ func (s *Store) TokenByHash(ctx context.Context, hash string) (Token, error) {
 	}
 	return t, wrap(err)
 }
+
+// CFOwner returns the login of the account, other than except, whose codice
+// fiscale is cf; "" when there is none. A codice fiscale maps a SPID or CIE
+// login to one account, so it must not belong to two.
+func (s *Store) CFOwner(ctx context.Context, cf, except string) (string, error) {
+	if cf == "" {
+		return "", nil
+	}
+	var login string
+	err := s.r.QueryRowContext(ctx, s.q("SELECT login FROM users WHERE codice_fiscale = ? AND login <> ? ORDER BY login LIMIT 1"),
+		strings.ToUpper(cf), strings.ToLower(except)).Scan(&login)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return login, wrap(err)
+}
+
+// ErrLastAdmin is the conflict of a change that would leave the Comune
+// without an enabled admin.
+var ErrLastAdmin = &booking.Error{Code: booking.EConflict,
+	Message: "È l'ultimo amministratore attivo: prima di disattivarlo o di cambiarne il ruolo nomini un altro amministratore."}
+
+// UpdateStaff changes the admin or operatore account login with change
+// (which edits the name, email, codice fiscale, role or Disabled and may
+// refuse with an error, returned as is), in one transaction. It refuses
+// with ErrLastAdmin a change that leaves no enabled admin, and with
+// EConflict (field codice_fiscale) a codice fiscale of another account;
+// ENotFound when login is not a staff account. It returns the account
+// before and after the change.
+func (s *Store) UpdateStaff(ctx context.Context, login string, now time.Time, change func(u *auth.User) error) (before, after auth.User, err error) {
+	login = strings.ToLower(strings.TrimSpace(login))
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		// Lock the enabled admins first: of two concurrent changes that each
+		// leave one admin (two admins disabling each other), the second waits
+		// for the first and then counts what it left. SQLite has one writer.
+		if _, err := tx.ExecContext(ctx, s.q("UPDATE users SET updated_at = updated_at WHERE role = ? AND disabled = 0"), string(auth.RoleAdmin)); err != nil {
+			return wrap(err)
+		}
+		var err error
+		before, err = scanUser(tx.QueryRowContext(ctx, s.q("SELECT "+userColumns+" FROM users WHERE login = ? AND role IN (?, ?)"),
+			login, string(auth.RoleAdmin), string(auth.RoleOperatore)))
+		if errors.Is(err, sql.ErrNoRows) {
+			return booking.Errorf(booking.ENotFound, "L'account indicato non esiste o non è del personale.")
+		}
+		if err != nil {
+			return wrap(err)
+		}
+		after = before
+		if err := change(&after); err != nil {
+			return err
+		}
+		after.CodiceFiscale = strings.ToUpper(after.CodiceFiscale)
+		if after.CodiceFiscale != "" && after.CodiceFiscale != before.CodiceFiscale {
+			var other string
+			err := tx.QueryRowContext(ctx, s.q("SELECT login FROM users WHERE codice_fiscale = ? AND id <> ? ORDER BY login LIMIT 1"), after.CodiceFiscale, before.ID).Scan(&other)
+			if err == nil {
+				return &booking.Error{Code: booking.EConflict, Message: "Il codice fiscale è già di un altro account.",
+					Fields: []booking.FieldError{{Field: "codice_fiscale", Message: "Codice fiscale: appartiene già all'account «" + other + "»."}}}
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return wrap(err)
+			}
+		}
+		wasAdmin := before.Role == auth.RoleAdmin && !before.Disabled
+		if wasAdmin && (after.Role != auth.RoleAdmin || after.Disabled) {
+			var n int
+			if err := tx.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM users WHERE role = ? AND disabled = 0 AND id <> ?"), string(auth.RoleAdmin), before.ID).Scan(&n); err != nil {
+				return wrap(err)
+			}
+			if n == 0 {
+				return ErrLastAdmin
+			}
+		}
+		disabled := 0
+		if after.Disabled {
+			disabled = 1
+		}
+		after.UpdatedAt = now
+		_, err = tx.ExecContext(ctx, s.q("UPDATE users SET name = ?, email = ?, codice_fiscale = ?, role = ?, disabled = ?, updated_at = ? WHERE id = ?"),
+			after.Name, after.Email, after.CodiceFiscale, string(after.Role), disabled, ms(now), before.ID)
+		return wrap(err)
+	})
+	return before, after, err
+}
+
+// TouchToken records that token id was used at now, unless its last use
+// recorded is after now-every: a token used many times a second costs one
+// write a minute, not one a request.
+func (s *Store) TouchToken(ctx context.Context, id string, now time.Time, every time.Duration) error {
+	_, err := s.w.ExecContext(ctx, s.q("UPDATE integration_tokens SET last_used = ? WHERE id = ? AND (last_used IS NULL OR last_used <= ?)"),
+		ms(now), id, ms(now.Add(-every)))
+	return wrap(err)
+}

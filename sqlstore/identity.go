@@ -184,19 +184,34 @@ func (s *Store) Audit(ctx context.Context, e auth.AuditEntry) error {
 // AuditFilter selects audit log entries; empty fields match everything.
 type AuditFilter struct {
 	Actor, Action, Target string
-	From, To              time.Time // To excluded
-	Limit                 int       // default 100
+	// Who matches, ignoring case, part of the actor as stored (a codice
+	// fiscale or "utente:<login>"), or part of the name or login of the
+	// account whose subject the actor is.
+	Who      string
+	From, To time.Time // To excluded
+	Limit    int       // default 100
+	// Newest returns the newest entries first (and the limit keeps them).
+	Newest bool
 }
 
-// AuditLog returns the entries matching f, oldest first.
-func (s *Store) AuditLog(ctx context.Context, f AuditFilter) ([]auth.AuditEntry, error) {
-	q := "SELECT id, at, actor, action, target, ip, method, detail FROM audit_log WHERE 1 = 1"
+// where returns the WHERE clause of f and its arguments.
+func (f AuditFilter) where() (string, []any) {
+	q := " WHERE 1 = 1"
 	var args []any
 	for _, c := range []struct{ col, v string }{{"actor", f.Actor}, {"action", f.Action}, {"target", f.Target}} {
 		if c.v != "" {
 			q += " AND " + c.col + " = ?"
 			args = append(args, c.v)
 		}
+	}
+	if who := strings.ToLower(strings.TrimSpace(f.Who)); who != "" {
+		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(who) + "%"
+		// An account acts under its codice fiscale when it has one, else
+		// under "utente:<login>" (auth.User.Identity); either may be in the
+		// log, as the codice fiscale may have been added later.
+		q += ` AND (LOWER(actor) LIKE ? ESCAPE '\' OR actor IN (SELECT codice_fiscale FROM users WHERE codice_fiscale <> '' AND (LOWER(name) LIKE ? ESCAPE '\' OR login LIKE ? ESCAPE '\'))
+			OR actor IN (SELECT 'utente:' || login FROM users WHERE LOWER(name) LIKE ? ESCAPE '\' OR login LIKE ? ESCAPE '\'))`
+		args = append(args, like, like, like, like, like)
 	}
 	if !f.From.IsZero() {
 		q += " AND at >= ?"
@@ -206,27 +221,45 @@ func (s *Store) AuditLog(ctx context.Context, f AuditFilter) ([]auth.AuditEntry,
 		q += " AND at < ?"
 		args = append(args, ms(f.To))
 	}
+	return q, args
+}
+
+// AuditLog returns the entries matching f, oldest first (newest first
+// with f.Newest).
+func (s *Store) AuditLog(ctx context.Context, f AuditFilter) ([]auth.AuditEntry, error) {
+	es, _, err := s.SearchAudit(ctx, f)
+	return es, err
+}
+
+// SearchAudit returns the entries matching f, at most f.Limit, and how
+// many match in all.
+func (s *Store) SearchAudit(ctx context.Context, f AuditFilter) ([]auth.AuditEntry, int, error) {
+	where, args := f.where()
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
-	q += " ORDER BY at, id LIMIT ?"
+	order := " ORDER BY at, id"
+	if f.Newest {
+		order = " ORDER BY at DESC, id DESC"
+	}
 	args = append(args, f.Limit)
-	rows, err := s.r.QueryContext(ctx, s.q(q), args...)
+	rows, err := s.r.QueryContext(ctx, s.q("SELECT id, at, actor, action, target, ip, method, detail, COUNT(*) OVER () FROM audit_log"+where+order+" LIMIT ?"), args...)
 	if err != nil {
-		return nil, wrap(err)
+		return nil, 0, wrap(err)
 	}
 	defer rows.Close()
 	var es []auth.AuditEntry
+	total := 0
 	for rows.Next() {
 		var e auth.AuditEntry
 		var at int64
-		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Target, &e.IP, &e.Method, &e.Detail); err != nil {
-			return nil, wrap(err)
+		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Target, &e.IP, &e.Method, &e.Detail, &total); err != nil {
+			return nil, 0, wrap(err)
 		}
 		e.At = fromMS(at)
 		es = append(es, e)
 	}
-	return es, wrap(rows.Err())
+	return es, total, wrap(rows.Err())
 }
 
 // PutAuthRequest stores a pending login request (a SAML AuthnRequest's
