@@ -130,12 +130,15 @@ func TestSMTPOutage(t *testing.T) {
 			e := newEnv(t, dialect)
 			srv := startSMTP(t)
 			srv.stop() // down from the start
-			mailer, err := notify.NewSMTP(srv.URL(), 2*time.Second)
+			// Generous timeouts: on a loaded machine a send cut short after
+			// the server accepted the message would be retried, and sent
+			// twice; that is the at-least-once of a crash, not an outage.
+			mailer, err := notify.NewSMTP(srv.URL(), 15*time.Second)
 			if err != nil {
 				t.Fatal(err)
 			}
 			metrics := notify.NewMetrics(nil)
-			e.worker(notify.Config{Mailer: mailer, Metrics: metrics, Concurrency: 4,
+			e.worker(notify.Config{Mailer: mailer, Metrics: metrics, Concurrency: 4, Visibility: time.Minute, SendTimeout: 20 * time.Second,
 				Backoff: func(int) time.Duration { return 200 * time.Millisecond }})
 			ids := map[string]bool{}
 			t0 := time.Now()
