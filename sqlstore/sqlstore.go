@@ -6,6 +6,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -29,6 +30,21 @@ import (
 
 //go:embed migrations
 var migrations embed.FS
+
+// SQLite's lower() folds ASCII letters only; the store's searches ignore the
+// case of any letter (a staff member named NICCOLÒ is found as "niccolò"), as
+// PostgreSQL's lower() does. This one replaces it on every SQLite connection.
+func init() {
+	sqlite.MustRegisterDeterministicScalarFunction("lower", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		switch v := args[0].(type) {
+		case string:
+			return strings.ToLower(v), nil
+		case []byte:
+			return strings.ToLower(string(v)), nil
+		}
+		return args[0], nil
+	})
+}
 
 // Dialect names a database engine.
 type Dialect string
