@@ -368,3 +368,44 @@ func (a *Accounts) StopImpersonation(r *http.Request) (Identity, error) {
 	}
 	return id, nil
 }
+
+// Recheck keeps the sessions of accounts logged in with credentials in step
+// with the accounts: at its next request, the session of an account since
+// disabled or removed ends, and a changed role applies. The session keeps
+// who logged in; the account says what they may do. It costs one indexed
+// read per request of such a session; SPID, CIE and OIDC sessions are not
+// read (the back office maps them to staff accounts itself). Place it inside
+// Sessions' Middleware.
+func (a *Accounts) Recheck(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, ok := Current(r.Context())
+		if !ok || id.Method != "password" || id.Login == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx := r.Context()
+		u, err := a.cfg.Store.UserByLogin(ctx, id.Login)
+		switch {
+		case err == nil && !u.Disabled:
+			if u.Role != id.Role {
+				id.Role = u.Role
+				if err := a.cfg.Sessions.Update(ctx, id); err != nil {
+					a.ErrorPage(w, r, "Accesso", booking.Internal(err))
+					return
+				}
+				r = r.WithContext(WithIdentity(ctx, id))
+			}
+		case err == nil || booking.ErrorCode(err) == booking.ENotFound:
+			if err := a.cfg.Sessions.Logout(ctx); err != nil {
+				a.ErrorPage(w, r, "Accesso", booking.Internal(err))
+				return
+			}
+			a.log.Info("auth: session of a disabled or removed account ended", "login", id.Login)
+			r = r.WithContext(context.WithValue(ctx, ctxKey{}, nil))
+		default:
+			a.ErrorPage(w, r, "Accesso", booking.Internal(err))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

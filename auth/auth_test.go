@@ -53,7 +53,7 @@ func newEnv(t *testing.T, dialect string, limits *auth.RateLimits) *env {
 	mux := http.NewServeMux()
 	e.acc.Register(mux)
 	mux.Handle("POST /api/v1/holds", auth.Middleware(limits.Hold)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(201) })))
-	h = auth.Protect(sessions.Middleware(mux))
+	h = auth.Protect(sessions.Middleware(e.acc.Recheck(mux)))
 	e.client = e.newClient()
 	u, err := auth.NewUser("sportello.caf", "Anna Verdi", "anna.verdi@caf.example.it", "", auth.RoleTerzo, "una password lunga e segreta")
 	if err != nil {

@@ -94,15 +94,19 @@ func TestStaffAccounts(t *testing.T) {
 				t.Fatalf("admin changed: %+v", u)
 			}
 
-			// Disabled, the operatore's open session stops working at once, and
-			// so does the password; enabled again, both work.
+			// Disabled, the operatore's open session ends at its next request
+			// (back to the login page), and the password stops working;
+			// enabled again, the password works.
 			want(t, "disable", admin.post("/backoffice/operatori/op1/disattiva", nil), http.StatusSeeOther)
 			want(t, "disabled account", admin.get("/backoffice/operatori/op1"), http.StatusOK, "Disattivato", "Riattiva l'account")
-			want(t, "disabled session", op.get("/backoffice/"), http.StatusForbidden)
+			if p := op.get("/backoffice/"); p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/auth/password") {
+				t.Fatalf("disabled session: %d to %q, want the login page", p.status, p.header.Get("Location"))
+			}
 			want(t, "disabled login", newClient(t, base).post("/auth/password", url.Values{"login": {"op1"}, "password": {password}, "next": {"/backoffice/"}}), http.StatusUnauthorized)
 			want(t, "no reset while disabled", admin.post("/backoffice/operatori/op1/password", nil), http.StatusConflict, "L&#39;account è disattivato")
 			want(t, "enable", admin.post("/backoffice/operatori/op1/riattiva", nil), http.StatusSeeOther)
-			want(t, "enabled session", op.get("/backoffice/"), http.StatusOK)
+			op.login("op1")
+			want(t, "enabled account", op.get("/backoffice/"), http.StatusOK)
 
 			// The password reset email, through the outbox to the mailbox.
 			want(t, "send reset", admin.post("/backoffice/operatori/op1/password", nil), http.StatusSeeOther)
@@ -153,7 +157,9 @@ func TestLastAdmin(t *testing.T) {
 
 			// admin2 disables admin: the last admin, admin2, now stays one.
 			want(t, "disable admin", admin2.post("/backoffice/operatori/admin/disattiva", nil), http.StatusSeeOther)
-			want(t, "disabled admin's session", admin.get("/backoffice/operatori"), http.StatusForbidden)
+			if p := admin.get("/backoffice/operatori"); p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/auth/password") {
+				t.Fatalf("disabled admin's session: %d to %q, want the login page", p.status, p.header.Get("Location"))
+			}
 			for _, change := range []func(*auth.User) error{
 				func(u *auth.User) error { u.Disabled = true; return nil },
 				func(u *auth.User) error { u.Role = auth.RoleOperatore; return nil },
