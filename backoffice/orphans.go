@@ -132,6 +132,9 @@ func (s *server) decide(w http.ResponseWriter, r *http.Request, st *staff, orph 
 	if len(orph) == 0 {
 		return decision{}, true, nil
 	}
+	if err := r.ParseForm(); err != nil {
+		return decision{}, false, booking.Errorf(booking.EInvalid, "Il modulo inviato non è valido.")
+	}
 	shown, cancel := map[string]bool{}, map[string]bool{}
 	for _, id := range r.PostForm[fieldShown] {
 		shown[id] = true
