@@ -47,14 +47,18 @@ func TestBuildCalendar(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name, day string
-		check    func(calDay) bool
+		check     func(calDay) bool
 	}{
-		{"today", "2026-12-07", func(d calDay) bool { return d.Today && d.Hours == "09:00-12:00, 14:00-16:00" && d.Label == "lunedì 7 dicembre 2026" }},
+		{"today", "2026-12-07", func(d calDay) bool {
+			return d.Today && d.Hours == "09:00-12:00, 14:00-16:00" && d.Label == "lunedì 7 dicembre 2026"
+		}},
 		{"holiday", "2026-12-08", func(d calDay) bool { return d.Holiday == "Immacolata Concezione" && d.Hours == "" }},
 		{"patron", "2026-12-10", func(d calDay) bool { return strings.Contains(d.Holiday, "San Prova") }},
 		{"closure from November: delete on the 1st", "2026-12-01", func(d calDay) bool { return len(d.Closures) == 1 && d.Closures[0].Delete }},
 		{"closure continues", "2026-12-02", func(d calDay) bool { return len(d.Closures) == 1 && !d.Closures[0].Delete }},
-		{"Comune closure", "2026-12-21", func(d calDay) bool { return len(d.Closures) == 1 && d.Closures[0].ResourceID == 0 && d.Closures[0].Delete }},
+		{"Comune closure", "2026-12-21", func(d calDay) bool {
+			return len(d.Closures) == 1 && d.Closures[0].ResourceID == 0 && d.Closures[0].Delete
+		}},
 		{"Comune closure, 2nd day", "2026-12-22", func(d calDay) bool { return len(d.Closures) == 1 && !d.Closures[0].Delete }},
 		{"another resource's closure", "2026-12-15", func(d calDay) bool { return len(d.Closures) == 0 }},
 		{"opening", "2026-12-12", func(d calDay) bool { return len(d.Openings) == 1 && d.Openings[0].ID == 4 }},
