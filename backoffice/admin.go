@@ -415,7 +415,7 @@ func (s *server) auditPage(w http.ResponseWriter, r *http.Request, st *staff) er
 	p.Entries = es
 	p.Actions = []string{auth.AuditLogin, auth.AuditLoginFailed, auth.AuditLogout, auth.AuditBookingConfirmed, auth.AuditBookingCancelled,
 		auth.AuditImpersonationStart, auth.AuditUserCreated, AuditResourceCreated, AuditResourceUpdated, AuditResourceMoved, AuditResourceHidden,
-		AuditResourceShown, AuditResourceDeleted, AuditClosureAdded, AuditClosureDeleted, AuditOpeningAdded, AuditOpeningDeleted, AuditOrphansKept,
+		AuditResourceShown, AuditResourceDeleted, AuditClosureAdded, AuditClosureDeleted, AuditOpeningAdded, AuditOpeningDeleted, AuditOrphansKept, AuditOrphansCancelled,
 		AuditAttendance, AuditAgendaExported, AuditCounterBooking, AuditTokenCreated, AuditTokenRevoked, AuditSettingsUpdated, AuditAssignmentsUpdate}
 	return s.render(w, r, "audit", p)
 }
