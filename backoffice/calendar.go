@@ -20,7 +20,7 @@ import (
 type calendar struct {
 	Caption     string // "dicembre 2026"
 	Month       string // "2026-12"
-	PrevURL     string // query strings of the neighbouring months (other parameters kept)
+	PrevURL     string // links to the neighbouring months (other parameters kept)
 	NextURL     string
 	TodayURL    string
 	PrevCaption string
@@ -104,6 +104,7 @@ type calendarInput struct {
 	Openings             []booking.Opening
 	Resource             *booking.Resource // nil for the Comune
 	Action               string
+	Path                 string     // the page's path: links stay right on a page answering a POST
 	Keep                 url.Values // query parameters the month links keep (the week preview's)
 }
 
@@ -119,7 +120,7 @@ func buildCalendar(in calendarInput) calendar {
 		for k, vs := range q {
 			v[k] = vs
 		}
-		return "?" + v.Encode()
+		return in.Path + "?" + v.Encode()
 	}
 	prev, next := addMonths(in.First, -1), addMonths(in.First, 1)
 	c.PrevURL, c.NextURL = link(url.Values{"mese": {monthKey(prev)}}), link(url.Values{"mese": {monthKey(next)}})
@@ -185,7 +186,7 @@ func hoursOn(s booking.Schedule, wd time.Weekday) string {
 // monthCalendar reads what the month of the request shows and lays it out:
 // for res, its closures, the Comune's, its openings and its hours; for a nil
 // res, the Comune's closures.
-func (s *server) monthCalendar(r *http.Request, res *booking.Resource, action string) (calendar, booking.Date, error) {
+func (s *server) monthCalendar(r *http.Request, res *booking.Resource, action, path string) (calendar, booking.Date, error) {
 	today := booking.DateOf(s.svc.Now(), booking.Rome)
 	first, chosen := monthParams(r, today)
 	from, to := gridRange(first)
@@ -197,7 +198,7 @@ func (s *server) monthCalendar(r *http.Request, res *booking.Resource, action st
 	if err != nil {
 		return calendar{}, chosen, err
 	}
-	in := calendarInput{First: first, Today: today, Chosen: chosen, Settings: set, Closures: cs, Resource: res, Action: action, Keep: url.Values{}}
+	in := calendarInput{First: first, Today: today, Chosen: chosen, Settings: set, Closures: cs, Resource: res, Action: action, Path: path, Keep: url.Values{}}
 	if res != nil {
 		if in.Openings, err = s.store.Openings(r.Context(), from, to); err != nil {
 			return calendar{}, chosen, err

@@ -28,9 +28,9 @@ func TestBuildCalendar(t *testing.T) {
 			{ID: 3, ResourceID: 8, From: date("2026-12-15"), To: date("2026-12-15")},
 		},
 		Openings: []booking.Opening{{ID: 4, ResourceID: 7, Date: date("2026-12-12"), Start: 9 * 60, End: 11 * 60}, {ID: 5, ResourceID: 8, Date: date("2026-12-12")}},
-		Resource: &res, Action: "/backoffice/risorse/7", Keep: url.Values{"settimana": {"2026-12-14"}}}
+		Resource: &res, Action: "/backoffice/risorse/7", Path: "/backoffice/risorse/7", Keep: url.Values{"settimana": {"2026-12-14"}}}
 	c := buildCalendar(in)
-	if c.Caption != "dicembre 2026" || c.Month != "2026-12" || c.PrevURL != "?mese=2026-11&settimana=2026-12-14" || c.NextURL != "?mese=2027-01&settimana=2026-12-14" {
+	if c.Caption != "dicembre 2026" || c.Month != "2026-12" || c.PrevURL != "/backoffice/risorse/7?mese=2026-11&settimana=2026-12-14" || c.NextURL != "/backoffice/risorse/7?mese=2027-01&settimana=2026-12-14" {
 		t.Fatalf("calendar: %+v", c)
 	}
 	if len(c.Weeks) != 5 || c.Weeks[0][0].Date != date("2026-11-30") || c.Weeks[0][0].In || c.Weeks[4][6].Date != date("2027-01-03") {
@@ -63,7 +63,7 @@ func TestBuildCalendar(t *testing.T) {
 		{"another resource's closure", "2026-12-15", func(d calDay) bool { return len(d.Closures) == 0 }},
 		{"opening", "2026-12-12", func(d calDay) bool { return len(d.Openings) == 1 && d.Openings[0].ID == 4 }},
 		{"chosen", "2026-12-14", func(d calDay) bool {
-			return d.Chosen && d.URL == "?giorno=2026-12-14&mese=2026-12&settimana=2026-12-14"
+			return d.Chosen && d.URL == "/backoffice/risorse/7?giorno=2026-12-14&mese=2026-12&settimana=2026-12-14"
 		}},
 		{"other month", "2026-11-30", func(d calDay) bool { return !d.In && d.Closures == nil && d.URL == "" }},
 	} {

@@ -198,7 +198,7 @@ func (s *server) closuresData(r *http.Request) (closuresPage, error) {
 	p := closuresPage{Layout: s.layout(r, "Chiusure del Comune", web.Crumb{Label: "Chiusure del Comune"}), Admin: true}
 	var chosen booking.Date
 	var err error
-	if p.Cal, chosen, err = s.monthCalendar(r, nil, "/backoffice"); err != nil {
+	if p.Cal, chosen, err = s.monthCalendar(r, nil, "/backoffice", "/backoffice/chiusure"); err != nil {
 		return p, err
 	}
 	if !chosen.IsZero() {

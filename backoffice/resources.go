@@ -280,7 +280,7 @@ func (s *server) resourceData(r *http.Request, st *staff, res booking.Resource, 
 			return p, err
 		}
 		var chosen booking.Date
-		if p.Cal, chosen, err = s.monthCalendar(r, &res, "/backoffice/risorse/"+strconv.FormatInt(res.ID, 10)); err != nil {
+		if p.Cal, chosen, err = s.monthCalendar(r, &res, "/backoffice/risorse/"+strconv.FormatInt(res.ID, 10), "/backoffice/risorse/"+strconv.FormatInt(res.ID, 10)); err != nil {
 			return p, err
 		}
 		if !chosen.IsZero() {
