@@ -60,7 +60,7 @@ func (s *server) addClosure(w http.ResponseWriter, r *http.Request, st *staff) e
 	}
 	page := "/backoffice/risorse/" + strconv.FormatInt(res.ID, 10)
 	d, decided, err := s.decide(w, r, st, orph, change{Action: page + "/chiusure", Back: page + "?mese=" + monthKey(c.From) + "#calendario",
-		What: "La chiusura dal " + c.From.Italian() + " al " + c.To.Italian(), Target: resourceTarget(res.ID), Crumb: web.Crumb{Label: res.Name, URL: page}})
+		What: "La chiusura dal " + c.From.Italian() + " al " + c.To.Italian(), Target: resourceTarget(res.ID), Crumbs: []web.Crumb{{Label: "Risorse", URL: "/backoffice/risorse"}, {Label: res.Name, URL: page}}})
 	if !decided || err != nil {
 		return err
 	}
@@ -162,7 +162,7 @@ func (s *server) deleteOpening(w http.ResponseWriter, r *http.Request, st *staff
 	action := page + "/aperture/" + strconv.FormatInt(oid, 10) + "/elimina"
 	d, decided, err := s.decide(w, r, st, orph, change{Action: action, Back: page + "?mese=" + monthKey(o.Date) + "#calendario",
 		What:   "L'eliminazione dell'apertura straordinaria del " + o.Date.Italian() + " " + o.Start.String() + "-" + o.End.String(),
-		Target: resourceTarget(res.ID), Crumb: web.Crumb{Label: res.Name, URL: page}})
+		Target: resourceTarget(res.ID), Crumbs: []web.Crumb{{Label: "Risorse", URL: "/backoffice/risorse"}, {Label: res.Name, URL: page}}})
 	if !decided || err != nil {
 		return err
 	}
@@ -259,7 +259,7 @@ func (s *server) addComuneClosure(w http.ResponseWriter, r *http.Request, st *st
 	slices.SortStableFunc(orph, func(a, b booking.Booking) int { return a.Start.Compare(b.Start) })
 	d, decided, err := s.decide(w, r, st, orph, change{Action: "/backoffice/chiusure", Back: "/backoffice/chiusure?mese=" + monthKey(c.From) + "#calendario",
 		What: "La chiusura di tutto il Comune dal " + c.From.Italian() + " al " + c.To.Italian(), Target: "comune",
-		Crumb: web.Crumb{Label: "Chiusure del Comune", URL: "/backoffice/chiusure"}})
+		Crumbs: []web.Crumb{{Label: "Chiusure del Comune", URL: "/backoffice/chiusure"}}})
 	if !decided || err != nil {
 		return err
 	}

@@ -85,7 +85,7 @@ type change struct {
 	Back   string    // "Non salvare" returns here
 	What   string    // "La chiusura", subject of the page's sentence
 	Target string    // audit target of the decision
-	Crumb  web.Crumb // the breadcrumb item before the orphans page
+	Crumbs []web.Crumb // the breadcrumb items before the orphans page
 }
 
 // decision is the admin's choice for each orphaned booking.
@@ -160,7 +160,7 @@ func (s *server) decide(w http.ResponseWriter, r *http.Request, st *staff, orph 
 	if answered && !unseen && len(fs) == 0 {
 		return d, true, nil
 	}
-	p := orphansPage{Layout: s.layout(r, "Prenotazioni da decidere", c.Crumb, web.Crumb{Label: "Prenotazioni da decidere"}),
+	p := orphansPage{Layout: s.layout(r, "Prenotazioni da decidere", append(slices.Clone(c.Crumbs), web.Crumb{Label: "Prenotazioni da decidere"})...),
 		Admin: true, Action: c.Action, Back: c.Back, What: c.What, Errors: fs, Motivo: d.Motivo}
 	if answered && unseen {
 		p.Note = "Nel frattempo la modifica lascerebbe fuori altre prenotazioni: decida anche per quelle (le scelte già fatte sono mantenute)."

@@ -446,7 +446,7 @@ func (s *server) updateResource(w http.ResponseWriter, r *http.Request, st *staf
 	}
 	action := "/backoffice/risorse/" + strconv.FormatInt(res.ID, 10)
 	d, decided, err := s.decide(w, r, st, orph, change{Action: action, Back: action, What: "La modifica dell'orario",
-		Target: resourceTarget(res.ID), Crumb: web.Crumb{Label: res.Name, URL: action}})
+		Target: resourceTarget(res.ID), Crumbs: []web.Crumb{{Label: "Risorse", URL: "/backoffice/risorse"}, {Label: res.Name, URL: action}}})
 	if !decided || err != nil {
 		return err
 	}
