@@ -81,10 +81,10 @@ func orphans(res booking.Resource, cal booking.Calendar, bs []booking.Booking) [
 
 // change describes the change whose orphaned bookings are being decided.
 type change struct {
-	Action string    // where the orphans page posts: the change's own URL
-	Back   string    // "Non salvare" returns here
-	What   string    // "La chiusura", subject of the page's sentence
-	Target string    // audit target of the decision
+	Action string      // where the orphans page posts: the change's own URL
+	Back   string      // "Non salvare" returns here
+	What   string      // "La chiusura", subject of the page's sentence
+	Target string      // audit target of the decision
 	Crumbs []web.Crumb // the breadcrumb items before the orphans page
 }
 
