@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/booking"
 	"github.com/prenota/prenota/internal/testdb"
 	"github.com/prenota/prenota/sqlstore"
@@ -217,6 +218,13 @@ func TestCalendar(t *testing.T) {
 			if other == "" {
 				t.Fatal("no demo resource open on " + day.String())
 			}
+			// A citizen holds a seat on that day while the admin closes it.
+			resID, _ := strconv.ParseInt(res, 10, 64)
+			holder := auth.DemoIdentities[0].Person
+			hold, err := a.Service.Hold(ctx, booking.HoldRequest{ResourceID: resID, Start: at(day, "10:00"), Slots: 1, Owner: holder.CodiceFiscale})
+			if err != nil {
+				t.Fatal(err)
+			}
 			want(t, "Comune page", admin.get("/backoffice/chiusure"), http.StatusOK, "Chiusure del Comune", "dicembre 2026</caption>", `action="/backoffice/chiusure"`)
 			p = admin.post("/backoffice/chiusure", url.Values{"from": {"31/02/2027"}, "reason": {"Elezioni"}})
 			want(t, "Comune closure error", p, http.StatusUnprocessableEntity, "«Dal»", `value="31/02/2027"`, `value="Elezioni"`)
@@ -240,6 +248,12 @@ func TestCalendar(t *testing.T) {
 			}
 			if b, _ := a.Store.Booking(ctx, bB.ID); b.Status != booking.Confirmed {
 				t.Fatalf("kept orphan: %s", b.Status)
+			}
+			// The hold made before the closure cannot become a booking on a closed day.
+			_, _, err = a.Service.Confirm(ctx, booking.ConfirmRequest{HoldID: hold.ID, Presentante: holder.CodiceFiscale, Fruitore: holder,
+				Motivazione: "Rinnovo carta d'identità", Telefono: holder.Telefono, Extra: map[string]string{"pratica": "42"}})
+			if booking.ErrorCode(err) != booking.EGone {
+				t.Fatalf("confirming a hold on a day closed meanwhile: %v", err)
 			}
 			for _, id := range []string{res, other} {
 				for _, s := range slotsOn(t, anon, id, day.String()).Days[0].Slots {
