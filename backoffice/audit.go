@@ -41,6 +41,7 @@ var auditActions = []struct{ Action, Label string }{
 	{AuditOpeningAdded, "Apertura straordinaria aggiunta"},
 	{AuditOpeningDeleted, "Apertura straordinaria eliminata"},
 	{AuditOrphansKept, "Prenotazioni fuori orario mantenute"},
+	{AuditOrphansCancelled, "Prenotazioni fuori orario annullate"},
 	{AuditSettingsUpdated, "Testi e contatti modificati"},
 	{AuditEmailTemplateUpdated, "Modello di email modificato"},
 	{AuditEmailTemplateReset, "Modello di email ripristinato"},

@@ -48,7 +48,7 @@ type server struct {
 }
 
 // pageFiles are the templates of the pages; each also gets partials.html.
-var pageFiles = []string{"home", "errore", "risorse", "risorsa", "orfane", "agenda", "prenotazione", "token", "testi", "testi_email", "operatori", "operatore", "audit"}
+var pageFiles = []string{"home", "errore", "risorse", "risorsa", "chiusure", "orfane", "agenda", "prenotazione", "token", "testi", "testi_email", "operatori", "operatore", "audit"}
 
 // New returns the handler of /backoffice/. Every template is parsed here.
 func New(cfg Config) (http.Handler, error) {
@@ -68,7 +68,7 @@ func New(cfg Config) (http.Handler, error) {
 		if err != nil {
 			return nil, err
 		}
-		if s.pages[name], err = t.Funcs(funcs).ParseFS(sub, "partials.html", name+".html"); err != nil {
+		if s.pages[name], err = t.Funcs(funcs).ParseFS(sub, "partials.html", "calendario.html", name+".html"); err != nil {
 			return nil, err
 		}
 	}
@@ -95,6 +95,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /backoffice/risorse/{id}/chiusure/{cid}/elimina", s.handle(admin, s.deleteClosure))
 	mux.Handle("POST /backoffice/risorse/{id}/aperture", s.handle(admin, s.addOpening))
 	mux.Handle("POST /backoffice/risorse/{id}/aperture/{oid}/elimina", s.handle(admin, s.deleteOpening))
+	mux.Handle("GET /backoffice/chiusure", s.handle(admin, s.comuneClosures))
+	mux.Handle("POST /backoffice/chiusure", s.handle(admin, s.addComuneClosure))
+	mux.Handle("POST /backoffice/chiusure/{cid}/elimina", s.handle(admin, s.deleteComuneClosure))
 
 	mux.Handle("GET /backoffice/agenda/{id}", s.handle(any, s.agenda))
 	mux.Handle("GET /backoffice/agenda/{id}/prenotazioni.csv", s.handle(any, s.agendaCSV))
@@ -346,6 +349,7 @@ const (
 	AuditOpeningAdded      = "opening_added"
 	AuditOpeningDeleted    = "opening_deleted"
 	AuditOrphansKept       = "orphaned_bookings_kept"
+	AuditOrphansCancelled  = "orphaned_bookings_cancelled"
 	AuditAttendance        = "attendance_marked"
 	AuditAgendaExported    = "agenda_exported"
 	AuditCounterBooking    = "counter_booking"

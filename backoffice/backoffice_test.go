@@ -303,8 +303,10 @@ func TestBackOffice(t *testing.T) {
 			if av := slotsOn(t, anon, res, next.String()); len(av.Days[0].Slots) != 6 {
 				t.Fatalf("schedule changed before the decision: %d slots", len(av.Days[0].Slots))
 			}
-			form.Set("orfane", "annulla")
-			want(t, "cancel without reason", admin.post("/backoffice/risorse/"+res, form), http.StatusConflict, "Indichi il motivo")
+			form.Set("orfane", "scelta")
+			form.Set("orfana", late.ID)
+			form.Set("annulla", late.ID)
+			want(t, "cancel without reason", admin.post("/backoffice/risorse/"+res, form), http.StatusConflict, "«Motivo dell&#39;annullamento»")
 			form.Set("motivo", "Riduzione dell'orario")
 			want(t, "cancel orphans", admin.post("/backoffice/risorse/"+res, form), http.StatusSeeOther)
 			if av := slotsOn(t, anon, res, next.String()); len(av.Days[0].Slots) != 4 {

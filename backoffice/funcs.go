@@ -66,6 +66,8 @@ var funcs = template.FuncMap{
 		}
 		return string(s)
 	},
-	"indent": func(d int) string { return strings.Repeat("— ", d) },
-	"join":   strings.Join,
+	"indent":   func(d int) string { return strings.Repeat("— ", d) },
+	"fieldErr": fieldErr,
+	"monthOf":  monthKey,
+	"join":     strings.Join,
 }

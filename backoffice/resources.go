@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/booking"
 	"github.com/prenota/prenota/web"
 )
@@ -206,10 +205,15 @@ type resourcePage struct {
 	Groups   []treeRow            // possible parents
 	Errors   []booking.FieldError
 	Preview  preview
-	Closures []booking.Closure
-	Openings []booking.Opening
+	Closures []booking.Closure // upcoming, the Comune's included
+	Openings []booking.Opening // upcoming
 	Holidays []booking.Holiday
 	Future   int // future confirmed bookings
+	// Cal is the month calendar; ClosureForm and OpeningForm the add forms
+	// as typed (pre-filled with the day chosen in the calendar).
+	Cal         calendar
+	ClosureForm closureForm
+	OpeningForm openingForm
 }
 
 // preview is a week of the citizen's grid under the schedule being edited.
@@ -239,7 +243,7 @@ func (s *server) resourceData(r *http.Request, st *staff, res booking.Resource, 
 		return p, nil
 	}
 	today := booking.DateOf(s.svc.Now(), booking.Rome)
-	cs, err := s.store.Closures(r.Context(), today.AddDays(-30), today.AddDays(800))
+	cs, err := s.store.Closures(r.Context(), today, today.AddDays(800))
 	if err != nil {
 		return p, err
 	}
@@ -248,7 +252,7 @@ func (s *server) resourceData(r *http.Request, st *staff, res booking.Resource, 
 			p.Closures = append(p.Closures, c)
 		}
 	}
-	os, err := s.store.Openings(r.Context(), today.AddDays(-30), today.AddDays(800))
+	os, err := s.store.Openings(r.Context(), today, today.AddDays(800))
 	if err != nil {
 		return p, err
 	}
@@ -272,9 +276,18 @@ func (s *server) resourceData(r *http.Request, st *staff, res booking.Resource, 
 	}
 	p.Future = len(future)
 	if res.Bookable {
-		p.Preview, err = s.preview1(r, res)
+		if p.Preview, err = s.preview1(r, res); err != nil {
+			return p, err
+		}
+		var chosen booking.Date
+		if p.Cal, chosen, err = s.monthCalendar(r, &res, "/backoffice/risorse/"+strconv.FormatInt(res.ID, 10), "/backoffice/risorse/"+strconv.FormatInt(res.ID, 10)); err != nil {
+			return p, err
+		}
+		if !chosen.IsZero() {
+			p.ClosureForm.From, p.OpeningForm.Date = chosen.String(), chosen.String()
+		}
 	}
-	return p, err
+	return p, nil
 }
 
 // descendants returns id and the nodes under it.
@@ -427,12 +440,13 @@ func (s *server) updateResource(w http.ResponseWriter, r *http.Request, st *staf
 	if err != nil {
 		return err
 	}
-	orph, err := s.orphansOf(r, res, cal)
+	orph, err := s.orphansOf(r, old, cal, res, cal)
 	if err != nil {
 		return err
 	}
 	action := "/backoffice/risorse/" + strconv.FormatInt(res.ID, 10)
-	decided, err := s.decide(w, r, orph, action, "La modifica dell'orario")
+	d, decided, err := s.decide(w, r, st, orph, change{Action: action, Back: action, What: "La modifica dell'orario",
+		Target: resourceTarget(res.ID), Crumbs: []web.Crumb{{Label: "Risorse", URL: "/backoffice/risorse"}, {Label: res.Name, URL: action}}})
 	if !decided || err != nil {
 		return err
 	}
@@ -440,12 +454,12 @@ func (s *server) updateResource(w http.ResponseWriter, r *http.Request, st *staf
 		return err
 	}
 	s.audit(r, AuditResourceUpdated, strconv.FormatInt(res.ID, 10), res.Name)
-	msg, err := s.settleOrphans(r, orph)
+	msg, err := s.settle(r, d, resourceTarget(res.ID))
 	if err != nil {
 		return err
 	}
 	if old.Schedule.SlotMinutes != res.Schedule.SlotMinutes || !slices.Equal(old.Schedule.Hours, res.Schedule.Hours) {
-		warn, err := s.realign(r, res, cal)
+		warn, err := s.realign(r, res, cal, booking.Date{})
 		if err != nil {
 			return err
 		}
@@ -459,13 +473,18 @@ func (s *server) updateResource(w http.ResponseWriter, r *http.Request, st *staf
 // free. A booking that overlaps no slot any more (kept outside the hours)
 // keeps no seat: nothing can be booked over it. It returns a warning naming
 // the kept bookings that found no free seat in the new slots.
-func (s *server) realign(r *http.Request, res booking.Resource, cal booking.Calendar) (string, error) {
+//
+// With a non-zero day, only the bookings of that day are realigned.
+func (s *server) realign(r *http.Request, res booking.Resource, cal booking.Calendar, day booking.Date) (string, error) {
 	future, err := s.store.FutureBookings(r.Context(), res.ID, s.svc.Now())
 	if err != nil {
 		return "", err
 	}
 	var full []string
 	for _, b := range future {
+		if !day.IsZero() && booking.DateOf(b.Start, booking.Rome) != day {
+			continue
+		}
 		slots, _ := booking.SlotsOn(res, cal, booking.DateOf(b.Start, booking.Rome))
 		var starts []time.Time
 		for _, sl := range slots {
@@ -485,127 +504,6 @@ func (s *server) realign(r *http.Request, res booking.Resource, cal booking.Cale
 		return " Attenzione: le prenotazioni mantenute " + strings.Join(full, ", ") + " superano i posti dei nuovi orari; verifichi l'agenda.", nil
 	}
 	return "", nil
-}
-
-// orphansOf returns the future confirmed bookings of res that would fall
-// outside its slots under cal: on a closed day, off the slot grid, or beyond
-// the capacity (the latest made lose).
-func (s *server) orphansOf(r *http.Request, res booking.Resource, cal booking.Calendar) ([]booking.Booking, error) {
-	future, err := s.store.FutureBookings(r.Context(), res.ID, s.svc.Now())
-	if err != nil {
-		return nil, err
-	}
-	return orphans(res, cal, future), nil
-}
-
-func orphans(res booking.Resource, cal booking.Calendar, bs []booking.Booking) []booking.Booking {
-	var out []booking.Booking
-	seats := map[int64]int{}
-	for _, b := range bs {
-		if !res.Bookable || res.Schedule.SlotMinutes <= 0 {
-			out = append(out, b)
-			continue
-		}
-		slots, closed := booking.SlotsOn(res, cal, booking.DateOf(b.Start, booking.Rome))
-		i := slices.IndexFunc(slots, func(sl booking.Slot) bool { return sl.Start.Equal(b.Start) })
-		var covered []int64
-		fits := closed == "" && i >= 0
-		if fits {
-			end := b.Start
-			for j := i; j < len(slots) && slots[j].Start.Equal(end) && !slots[j].End.After(b.End); j++ {
-				covered = append(covered, slots[j].Start.UnixMilli())
-				end = slots[j].End
-			}
-			fits = end.Equal(b.End)
-		}
-		for _, c := range covered {
-			if fits && seats[c] >= res.Schedule.Capacity {
-				fits = false
-			}
-		}
-		if !fits {
-			out = append(out, b)
-			continue
-		}
-		for _, c := range covered {
-			seats[c]++
-		}
-	}
-	return out
-}
-
-// orphansPage asks what to do with the bookings a change leaves out.
-type orphansPage struct {
-	web.Layout
-	Admin   bool
-	Action  string
-	What    string
-	Hidden  [][2]string
-	Orphans []booking.Booking
-	Error   string
-	Motivo  string
-}
-
-// decide checks the admin's decision on the bookings a change would leave
-// out: with none, or with "mantieni", or "annulla" with a reason, it
-// returns true; otherwise it answers with the page that asks (409) and
-// returns false.
-func (s *server) decide(w http.ResponseWriter, r *http.Request, orph []booking.Booking, action, what string) (bool, error) {
-	if len(orph) == 0 {
-		return true, nil
-	}
-	d, motivo := r.PostFormValue("orfane"), strings.TrimSpace(r.PostFormValue("motivo"))
-	if d == "mantieni" || (d == "annulla" && motivo != "") {
-		return true, nil
-	}
-	p := orphansPage{Layout: s.layout(r, "Prenotazioni da decidere", web.Crumb{Label: "Risorse", URL: "/backoffice/risorse"}, web.Crumb{Label: "Prenotazioni da decidere"}),
-		Admin: true, Action: action, What: what, Orphans: orph, Motivo: motivo}
-	if d == "annulla" {
-		p.Error = "Indichi il motivo dell'annullamento: sarà scritto nell'email ai cittadini."
-	}
-	keys := make([]string, 0, len(r.PostForm))
-	for k := range r.PostForm {
-		if k != "orfane" && k != "motivo" {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		for _, v := range r.PostForm[k] {
-			p.Hidden = append(p.Hidden, [2]string{k, v})
-		}
-	}
-	return false, s.render(w, r, "orfane", p, http.StatusConflict)
-}
-
-// settleOrphans carries out the decision taken with decide after the
-// change is saved: cancels the bookings with the reason (which queues the
-// cancellation email) or records that they were kept.
-func (s *server) settleOrphans(r *http.Request, orph []booking.Booking) (string, error) {
-	if len(orph) == 0 {
-		return "", nil
-	}
-	if r.PostFormValue("orfane") == "mantieni" {
-		ids := make([]string, len(orph))
-		for i, b := range orph {
-			ids[i] = b.Code
-		}
-		s.audit(r, AuditOrphansKept, strconv.FormatInt(orph[0].ResourceID, 10), strings.Join(ids, ", "))
-		return " Le prenotazioni già fatte sono state mantenute.", nil
-	}
-	motivo := strings.TrimSpace(r.PostFormValue("motivo"))
-	n := 0
-	for _, b := range orph {
-		if _, err := s.store.Cancel(r.Context(), b.ID, motivo); err != nil {
-			if booking.ErrorCode(err) == booking.EConflict {
-				continue // started meanwhile, or already cancelled
-			}
-			return "", err
-		}
-		n++
-		s.audit(r, auth.AuditBookingCancelled, b.ID, b.Code+": "+motivo)
-	}
-	return " " + strconv.Itoa(n) + " prenotazioni sono state annullate e i cittadini avvisati.", nil
 }
 
 func (s *server) moveResource(w http.ResponseWriter, r *http.Request, st *staff) error {
@@ -671,99 +569,4 @@ func parseDay(s string) (booking.Date, error) {
 		return d, nil
 	}
 	return booking.ParseItalianDate(s)
-}
-
-func (s *server) addClosure(w http.ResponseWriter, r *http.Request, st *staff) error {
-	res, err := s.loadResource(r)
-	if err != nil {
-		return err
-	}
-	from, err1 := parseDay(r.PostFormValue("from"))
-	to, err2 := parseDay(r.PostFormValue("to"))
-	if r.PostFormValue("to") == "" {
-		to, err2 = from, err1
-	}
-	if err1 != nil || err2 != nil {
-		return booking.Invalid(booking.FieldError{Field: "from", Message: "Indichi le date di inizio e fine della chiusura (gg/mm/aaaa)."})
-	}
-	c := booking.Closure{ResourceID: res.ID, From: from, To: to, Reason: strings.TrimSpace(r.PostFormValue("reason"))}
-	cal, err := s.svc.Calendar(r.Context())
-	if err != nil {
-		return err
-	}
-	cal.Closures = append(slices.Clone(cal.Closures), c)
-	orph, err := s.orphansOf(r, res, cal)
-	if err != nil {
-		return err
-	}
-	action := "/backoffice/risorse/" + strconv.FormatInt(res.ID, 10) + "/chiusure"
-	decided, err := s.decide(w, r, orph, action, "La chiusura")
-	if !decided || err != nil {
-		return err
-	}
-	if err := s.svc.AddClosure(r.Context(), &c); err != nil {
-		return err
-	}
-	s.audit(r, AuditClosureAdded, strconv.FormatInt(res.ID, 10), from.Italian()+"–"+to.Italian()+" "+c.Reason)
-	msg, err := s.settleOrphans(r, orph)
-	if err != nil {
-		return err
-	}
-	return s.redirect(w, r, "/backoffice/risorse/"+strconv.FormatInt(res.ID, 10), "success", "Chiusura aggiunta."+msg)
-}
-
-func (s *server) deleteClosure(w http.ResponseWriter, r *http.Request, st *staff) error {
-	res, err := s.loadResource(r)
-	if err != nil {
-		return err
-	}
-	cid, err := pathID(r, "cid")
-	if err != nil {
-		return err
-	}
-	if err := s.store.DeleteClosure(r.Context(), cid); err != nil {
-		return err
-	}
-	s.svc.Invalidate()
-	s.audit(r, AuditClosureDeleted, strconv.FormatInt(res.ID, 10), strconv.FormatInt(cid, 10))
-	return s.redirect(w, r, "/backoffice/risorse/"+strconv.FormatInt(res.ID, 10), "success", "Chiusura eliminata.")
-}
-
-func (s *server) addOpening(w http.ResponseWriter, r *http.Request, st *staff) error {
-	res, err := s.loadResource(r)
-	if err != nil {
-		return err
-	}
-	d, err := parseDay(r.PostFormValue("date"))
-	if err != nil {
-		return booking.Invalid(booking.FieldError{Field: "date", Message: "Indichi la data dell'apertura straordinaria (gg/mm/aaaa)."})
-	}
-	start, err1 := booking.ParseClock(normClock(r.PostFormValue("start")))
-	end, err2 := booking.ParseClock(normClock(r.PostFormValue("end")))
-	if err1 != nil || err2 != nil {
-		return booking.Invalid(booking.FieldError{Field: "start", Message: "Indichi gli orari di inizio e fine come 09:00."})
-	}
-	o := booking.Opening{ResourceID: res.ID, Date: d, Start: start, End: end, Reason: strings.TrimSpace(r.PostFormValue("reason"))}
-	if err := s.svc.AddOpening(r.Context(), &o); err != nil {
-		return err
-	}
-	s.audit(r, AuditOpeningAdded, strconv.FormatInt(res.ID, 10), d.Italian()+" "+start.String()+"-"+end.String())
-	return s.redirect(w, r, "/backoffice/risorse/"+strconv.FormatInt(res.ID, 10), "success", "Apertura straordinaria aggiunta.")
-}
-
-func (s *server) deleteOpening(w http.ResponseWriter, r *http.Request, st *staff) error {
-	res, err := s.loadResource(r)
-	if err != nil {
-		return err
-	}
-	oid, err := pathID(r, "oid")
-	if err != nil {
-		return err
-	}
-	if err := s.store.DeleteOpening(r.Context(), oid); err != nil {
-		return err
-	}
-	s.svc.Invalidate()
-	s.audit(r, AuditOpeningDeleted, strconv.FormatInt(res.ID, 10), strconv.FormatInt(oid, 10))
-	return s.redirect(w, r, "/backoffice/risorse/"+strconv.FormatInt(res.ID, 10), "success", "Apertura straordinaria eliminata.")
 }

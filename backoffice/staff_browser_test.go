@@ -7,29 +7,12 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/internal/browsertest"
 )
-
-// waitText waits for the element sel to contain want, across navigations.
-func waitText(t *testing.T, ctx context.Context, sel, want string) {
-	t.Helper()
-	var last string
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		s, err := chromedp.Run(tctx, chromedp.Evaluate[string](`(document.querySelector(`+"`"+sel+"`"+`) || {}).innerText || ''`))
-		cancel()
-		if err == nil && strings.Contains(s, want) {
-			return
-		}
-		last = s
-	}
-	t.Fatalf("%s: %q does not contain %q", sel, last, want)
-}
 
 // TestBrowserStaff drives, in chromium as an admin, the staff account of
 // an operatore (an invalid edit, then a valid one, disabling and enabling

@@ -171,7 +171,7 @@ func TestStaffSPID(t *testing.T) {
 			// Its codice fiscale removed, the person is a citizen again.
 			edit("op1", "Luca Ferrari", "", "operatore")
 			want(t, "unmapped SPID session", op.get("/backoffice/"), http.StatusForbidden)
-			if !strings.Contains(strings.Join(auditDetails(t, a.Store, "staff_updated", "op1"), "\n"), "codice fiscale: "+ferrari.CodiceFiscale+" → (nessuno)") {
+			if !strings.Contains(strings.Join(staffAudit(t, a.Store, "staff_updated", "op1"), "\n"), "codice fiscale: "+ferrari.CodiceFiscale+" → (nessuno)") {
 				t.Error("the removal of the codice fiscale is not audited")
 			}
 		})

@@ -16,8 +16,8 @@ import (
 	"github.com/prenota/prenota/sqlstore"
 )
 
-// auditDetails returns the details of the entries of action on target.
-func auditDetails(t *testing.T, s *sqlstore.Store, action, target string) []string {
+// staffAudit returns the details of the entries of action on target.
+func staffAudit(t *testing.T, s *sqlstore.Store, action, target string) []string {
 	t.Helper()
 	es, err := s.AuditLog(context.Background(), sqlstore.AuditFilter{Action: action, Target: target, Limit: 1000})
 	if err != nil {
@@ -71,7 +71,7 @@ func TestStaffAccounts(t *testing.T) {
 			if err != nil || u.Name != "Anna Verdi" || u.Email != "anna.verdi@comune.demo.it" || u.CodiceFiscale != cf || u.Role != auth.RoleOperatore {
 				t.Fatalf("edited account: %+v %v", u, err)
 			}
-			if d := auditDetails(t, a.Store, "staff_updated", "op1"); len(d) != 1 || !strings.Contains(d[0], "nome: Prova op1 → Anna Verdi") ||
+			if d := staffAudit(t, a.Store, "staff_updated", "op1"); len(d) != 1 || !strings.Contains(d[0], "nome: Prova op1 → Anna Verdi") ||
 				!strings.Contains(d[0], "codice fiscale: (nessuno) → "+cf) || !strings.HasPrefix(d[0], "utente:admin: ") {
 				t.Errorf("audit of the edit: %q", d)
 			}

@@ -315,6 +315,16 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (Booking, boo
 	if err != nil {
 		return Booking{}, false, err
 	}
+	// A closure or a schedule change saved while the hold was live: the back
+	// office asks about confirmed bookings only, so a hold on a slot that is
+	// closed or gone must not become one.
+	cal, err := s.Calendar(ctx)
+	if err != nil {
+		return Booking{}, false, err
+	}
+	if !holdFits(r, cal, h) {
+		return Booking{}, false, Errorf(EGone, "Nel frattempo l'orario scelto è stato chiuso o modificato dal Comune: scelga un altro orario.")
+	}
 	p := req.Fruitore.Normalize()
 	var fs []FieldError
 	for _, f := range p.Check(DateOf(s.opt.Now(), Rome)) {
@@ -353,6 +363,22 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (Booking, boo
 		Motivazione: mot, Telefono: tel, Nota: nota, Extra: extra, IdempotencyKey: req.IdempotencyKey}
 	created, err := s.store.Confirm(ctx, &b)
 	return b, created, err
+}
+
+// holdFits reports whether every slot of h is still an open slot of r under
+// cal.
+func holdFits(r Resource, cal Calendar, h Hold) bool {
+	if len(h.Slots) == 0 {
+		_, closed := SlotsOn(r, cal, DateOf(h.Start, Rome))
+		return closed == ""
+	}
+	for _, sl := range h.Slots {
+		slots, closed := SlotsOn(r, cal, DateOf(sl.Start, Rome))
+		if closed != "" || !slices.ContainsFunc(slots, func(x Slot) bool { return x.Start.Equal(sl.Start) && x.End.Equal(sl.End) }) {
+			return false
+		}
+	}
+	return true
 }
 
 func checkExtra(defs []ExtraField, in map[string]string) (map[string]string, []FieldError) {

@@ -205,6 +205,40 @@ func (s *Store) DeleteResource(ctx context.Context, id int64) error {
 	})
 }
 
+// Closure returns a closure (ResourceID 0 for the whole Comune's), or
+// ENotFound.
+func (s *Store) Closure(ctx context.Context, id int64) (booking.Closure, error) {
+	c := booking.Closure{ID: id}
+	var f, t string
+	err := s.r.QueryRowContext(ctx, s.q("SELECT COALESCE(resource_id, 0), from_date, to_date, reason FROM closures WHERE id = ?"), id).Scan(&c.ResourceID, &f, &t, &c.Reason)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, booking.Errorf(booking.ENotFound, "La chiusura richiesta non esiste.")
+	}
+	if err != nil {
+		return c, wrap(err)
+	}
+	if c.From, err = booking.ParseDate(f); err != nil {
+		return c, wrap(err)
+	}
+	c.To, err = booking.ParseDate(t)
+	return c, wrap(err)
+}
+
+// Opening returns a one-off opening, or ENotFound.
+func (s *Store) Opening(ctx context.Context, id int64) (booking.Opening, error) {
+	o := booking.Opening{ID: id}
+	var d string
+	err := s.r.QueryRowContext(ctx, s.q("SELECT resource_id, on_date, start_min, end_min, reason FROM openings WHERE id = ?"), id).Scan(&o.ResourceID, &d, &o.Start, &o.End, &o.Reason)
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, booking.Errorf(booking.ENotFound, "L'apertura straordinaria richiesta non esiste.")
+	}
+	if err != nil {
+		return o, wrap(err)
+	}
+	o.Date, err = booking.ParseDate(d)
+	return o, wrap(err)
+}
+
 // DeleteClosure deletes a closure; ENotFound when there is none.
 func (s *Store) DeleteClosure(ctx context.Context, id int64) error {
 	return s.deleteOne(ctx, "DELETE FROM closures WHERE id = ?", id)

@@ -533,3 +533,38 @@ func TestRealign(t *testing.T) {
 		}
 	})
 }
+
+// TestClosureAndOpeningByID reads closures (the Comune's, stored with no
+// resource, read back as 0) and openings by id, as the back office does
+// before deleting one.
+func TestClosureAndOpeningByID(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		svc, r := fixture(t, s, 1)
+		d := booking.Date{Year: 2026, Month: 12, Day: 21}
+		comune := booking.Closure{From: d, To: d.AddDays(1), Reason: "Elezioni"}
+		if err := svc.AddClosure(ctx, &comune); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.Closure(ctx, comune.ID); err != nil || got != comune {
+			t.Fatalf("Comune closure: %+v %v, want %+v", got, err, comune)
+		}
+		days, err := svc.Availability(ctx, r.ID, d.AddDays(1), 1, "")
+		if err != nil || days[0].Holiday != "Elezioni" || days[0].Cells[0].State != booking.Closed {
+			t.Fatalf("the Comune's closure does not close the resource: %+v %v", days, err)
+		}
+		o := booking.Opening{ResourceID: r.ID, Date: d, Start: 18 * 60, End: 19 * 60, Reason: "Serale"}
+		if err := svc.AddOpening(ctx, &o); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.Opening(ctx, o.ID); err != nil || got != o {
+			t.Fatalf("opening: %+v %v, want %+v", got, err, o)
+		}
+		if _, err := s.Closure(ctx, 9999); code(err) != booking.ENotFound {
+			t.Fatalf("missing closure: %v", err)
+		}
+		if _, err := s.Opening(ctx, 9999); code(err) != booking.ENotFound {
+			t.Fatalf("missing opening: %v", err)
+		}
+	})
+}

@@ -1,0 +1,295 @@
+package backoffice
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/prenota/prenota/booking"
+	"github.com/prenota/prenota/web"
+)
+
+// Closures and one-off openings of a resource, and the closures of the whole
+// Comune (ResourceID 0, which close every resource). A new closure and the
+// removal of an opening go through the orphaned-bookings page when they
+// leave confirmed bookings out; a new opening is refused when it would move
+// the day's slots (see openingFits).
+
+// monthBack is the "?mese=YYYY-MM#calendario" of a posted form's month, to
+// go back to the month the admin was looking at.
+func monthBack(r *http.Request) string {
+	m := strings.TrimSpace(r.PostFormValue("mese"))
+	if _, err := booking.ParseDate(m + "-01"); err != nil {
+		return "#calendario"
+	}
+	return "?mese=" + m + "#calendario"
+}
+
+// resourceFormError answers a refused closure or opening form of res with
+// the resource page (422), the form kept as typed with its errors.
+func (s *server) resourceFormError(w http.ResponseWriter, r *http.Request, st *staff, res booking.Resource, set func(*resourcePage)) error {
+	p, err := s.resourceData(r, st, res, false)
+	if err != nil {
+		return err
+	}
+	set(&p)
+	p.Flash = web.Flash{Kind: "danger", Text: "Controlli i campi indicati."}
+	return s.render(w, r, "risorsa", p, http.StatusUnprocessableEntity)
+}
+
+func (s *server) addClosure(w http.ResponseWriter, r *http.Request, st *staff) error {
+	res, err := s.loadResource(r)
+	if err != nil {
+		return err
+	}
+	today := booking.DateOf(s.svc.Now(), booking.Rome)
+	form, c, fs := parseClosure(r, res.ID, today)
+	if len(fs) > 0 {
+		return s.resourceFormError(w, r, st, res, func(p *resourcePage) { p.ClosureForm = form })
+	}
+	cal, err := s.svc.Calendar(r.Context())
+	if err != nil {
+		return err
+	}
+	with := cal
+	with.Closures = append(slices.Clone(cal.Closures), c)
+	orph, err := s.orphansOf(r, res, cal, res, with)
+	if err != nil {
+		return err
+	}
+	page := "/backoffice/risorse/" + strconv.FormatInt(res.ID, 10)
+	d, decided, err := s.decide(w, r, st, orph, change{Action: page + "/chiusure", Back: page + "?mese=" + monthKey(c.From) + "#calendario",
+		What: "La chiusura dal " + c.From.Italian() + " al " + c.To.Italian(), Target: resourceTarget(res.ID), Crumbs: []web.Crumb{{Label: "Risorse", URL: "/backoffice/risorse"}, {Label: res.Name, URL: page}}})
+	if !decided || err != nil {
+		return err
+	}
+	if err := s.svc.AddClosure(r.Context(), &c); err != nil {
+		return err
+	}
+	s.audit(r, AuditClosureAdded, resourceTarget(res.ID), c.From.Italian()+"–"+c.To.Italian()+" "+c.Reason)
+	msg, err := s.settle(r, d, resourceTarget(res.ID))
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, page+"?mese="+monthKey(c.From)+"#calendario", "success", "Chiusura aggiunta."+msg)
+}
+
+func (s *server) deleteClosure(w http.ResponseWriter, r *http.Request, st *staff) error {
+	res, err := s.loadResource(r)
+	if err != nil {
+		return err
+	}
+	cid, err := pathID(r, "cid")
+	if err != nil {
+		return err
+	}
+	c, err := s.store.Closure(r.Context(), cid)
+	if err != nil {
+		return err
+	}
+	if c.ResourceID != res.ID {
+		// The Comune's closures are deleted from their own page.
+		return booking.Errorf(booking.ENotFound, "La chiusura richiesta non esiste.")
+	}
+	if err := s.store.DeleteClosure(r.Context(), cid); err != nil {
+		return err
+	}
+	s.svc.Invalidate()
+	s.audit(r, AuditClosureDeleted, resourceTarget(res.ID), c.From.Italian()+"–"+c.To.Italian()+" "+c.Reason)
+	return s.redirect(w, r, "/backoffice/risorse/"+strconv.FormatInt(res.ID, 10)+monthBack(r), "success", "Chiusura eliminata.")
+}
+
+func (s *server) addOpening(w http.ResponseWriter, r *http.Request, st *staff) error {
+	res, err := s.loadResource(r)
+	if err != nil {
+		return err
+	}
+	if !res.Bookable {
+		return booking.Errorf(booking.ENotFound, "La risorsa richiesta non esiste.")
+	}
+	today := booking.DateOf(s.svc.Now(), booking.Rome)
+	form, o, fs := parseOpening(r, res.ID, today)
+	if len(fs) == 0 {
+		cal, err := s.svc.Calendar(r.Context())
+		if err != nil {
+			return err
+		}
+		future, err := s.store.FutureBookings(r.Context(), res.ID, s.svc.Now())
+		if err != nil {
+			return err
+		}
+		fs = openingFits(res, cal, o, future)
+		form.Errors = fs
+	}
+	if len(fs) > 0 {
+		return s.resourceFormError(w, r, st, res, func(p *resourcePage) { p.OpeningForm = form })
+	}
+	if err := s.svc.AddOpening(r.Context(), &o); err != nil {
+		return err
+	}
+	s.audit(r, AuditOpeningAdded, resourceTarget(res.ID), o.Date.Italian()+" "+o.Start.String()+"-"+o.End.String())
+	return s.redirect(w, r, "/backoffice/risorse/"+strconv.FormatInt(res.ID, 10)+"?mese="+monthKey(o.Date)+"#calendario", "success", "Apertura straordinaria aggiunta.")
+}
+
+func (s *server) deleteOpening(w http.ResponseWriter, r *http.Request, st *staff) error {
+	res, err := s.loadResource(r)
+	if err != nil {
+		return err
+	}
+	oid, err := pathID(r, "oid")
+	if err != nil {
+		return err
+	}
+	o, err := s.store.Opening(r.Context(), oid)
+	if err != nil {
+		return err
+	}
+	if o.ResourceID != res.ID {
+		return booking.Errorf(booking.ENotFound, "L'apertura straordinaria richiesta non esiste.")
+	}
+	cal, err := s.svc.Calendar(r.Context())
+	if err != nil {
+		return err
+	}
+	without := cal
+	without.Openings = slices.DeleteFunc(slices.Clone(cal.Openings), func(x booking.Opening) bool { return x.ID == oid })
+	orph, err := s.orphansOf(r, res, cal, res, without)
+	if err != nil {
+		return err
+	}
+	page := "/backoffice/risorse/" + strconv.FormatInt(res.ID, 10)
+	action := page + "/aperture/" + strconv.FormatInt(oid, 10) + "/elimina"
+	d, decided, err := s.decide(w, r, st, orph, change{Action: action, Back: page + "?mese=" + monthKey(o.Date) + "#calendario",
+		What:   "L'eliminazione dell'apertura straordinaria del " + o.Date.Italian() + " " + o.Start.String() + "-" + o.End.String(),
+		Target: resourceTarget(res.ID), Crumbs: []web.Crumb{{Label: "Risorse", URL: "/backoffice/risorse"}, {Label: res.Name, URL: page}}})
+	if !decided || err != nil {
+		return err
+	}
+	if err := s.store.DeleteOpening(r.Context(), oid); err != nil {
+		return err
+	}
+	s.svc.Invalidate()
+	s.audit(r, AuditOpeningDeleted, resourceTarget(res.ID), o.Date.Italian()+" "+o.Start.String()+"-"+o.End.String())
+	msg, err := s.settle(r, d, resourceTarget(res.ID))
+	if err != nil {
+		return err
+	}
+	// The day's other slots may move back onto the grid the opening had
+	// pushed aside: the kept bookings' seats follow them.
+	warn, err := s.realign(r, res, without, o.Date)
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, page+"?mese="+monthKey(o.Date)+"#calendario", "success", "Apertura straordinaria eliminata."+msg+warn)
+}
+
+// closuresPage is the Comune's closures: a month calendar with the holidays
+// and the closures of the whole Comune, and the form to add one.
+type closuresPage struct {
+	web.Layout
+	Admin    bool
+	Cal      calendar
+	Form     closureForm
+	Upcoming []booking.Closure
+}
+
+func (s *server) closuresData(r *http.Request) (closuresPage, error) {
+	p := closuresPage{Layout: s.layout(r, "Chiusure del Comune", web.Crumb{Label: "Chiusure del Comune"}), Admin: true}
+	var chosen booking.Date
+	var err error
+	if p.Cal, chosen, err = s.monthCalendar(r, nil, "/backoffice", "/backoffice/chiusure"); err != nil {
+		return p, err
+	}
+	if !chosen.IsZero() {
+		p.Form.From = chosen.String()
+	}
+	today := booking.DateOf(s.svc.Now(), booking.Rome)
+	cs, err := s.store.Closures(r.Context(), today, today.AddDays(800))
+	if err != nil {
+		return p, err
+	}
+	for _, c := range cs {
+		if c.ResourceID == 0 {
+			p.Upcoming = append(p.Upcoming, c)
+		}
+	}
+	return p, nil
+}
+
+func (s *server) comuneClosures(w http.ResponseWriter, r *http.Request, st *staff) error {
+	p, err := s.closuresData(r)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, "chiusure", p)
+}
+
+// addComuneClosure closes every resource on the days given, asking first
+// about the confirmed bookings of any resource on those days.
+func (s *server) addComuneClosure(w http.ResponseWriter, r *http.Request, st *staff) error {
+	today := booking.DateOf(s.svc.Now(), booking.Rome)
+	form, c, fs := parseClosure(r, 0, today)
+	if len(fs) > 0 {
+		p, err := s.closuresData(r)
+		if err != nil {
+			return err
+		}
+		p.Form = form
+		p.Flash = web.Flash{Kind: "danger", Text: "Controlli i campi indicati."}
+		return s.render(w, r, "chiusure", p, http.StatusUnprocessableEntity)
+	}
+	cal, err := s.svc.Calendar(r.Context())
+	if err != nil {
+		return err
+	}
+	with := cal
+	with.Closures = append(slices.Clone(cal.Closures), c)
+	var orph []booking.Booking
+	for _, res := range st.all {
+		if !res.Bookable {
+			continue
+		}
+		o, err := s.orphansOf(r, res, cal, res, with)
+		if err != nil {
+			return err
+		}
+		orph = append(orph, o...)
+	}
+	slices.SortStableFunc(orph, func(a, b booking.Booking) int { return a.Start.Compare(b.Start) })
+	d, decided, err := s.decide(w, r, st, orph, change{Action: "/backoffice/chiusure", Back: "/backoffice/chiusure?mese=" + monthKey(c.From) + "#calendario",
+		What: "La chiusura di tutto il Comune dal " + c.From.Italian() + " al " + c.To.Italian(), Target: "comune",
+		Crumbs: []web.Crumb{{Label: "Chiusure del Comune", URL: "/backoffice/chiusure"}}})
+	if !decided || err != nil {
+		return err
+	}
+	if err := s.svc.AddClosure(r.Context(), &c); err != nil {
+		return err
+	}
+	s.audit(r, AuditClosureAdded, "comune", c.From.Italian()+"–"+c.To.Italian()+" "+c.Reason)
+	msg, err := s.settle(r, d, "comune")
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/backoffice/chiusure?mese="+monthKey(c.From)+"#calendario", "success", "Chiusura di tutto il Comune aggiunta."+msg)
+}
+
+func (s *server) deleteComuneClosure(w http.ResponseWriter, r *http.Request, st *staff) error {
+	cid, err := pathID(r, "cid")
+	if err != nil {
+		return err
+	}
+	c, err := s.store.Closure(r.Context(), cid)
+	if err != nil {
+		return err
+	}
+	if c.ResourceID != 0 {
+		return booking.Errorf(booking.ENotFound, "La chiusura richiesta non esiste.")
+	}
+	if err := s.store.DeleteClosure(r.Context(), cid); err != nil {
+		return err
+	}
+	s.svc.Invalidate()
+	s.audit(r, AuditClosureDeleted, "comune", c.From.Italian()+"–"+c.To.Italian()+" "+c.Reason)
+	return s.redirect(w, r, "/backoffice/chiusure"+monthBack(r), "success", "Chiusura di tutto il Comune eliminata.")
+}
