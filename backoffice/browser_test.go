@@ -51,12 +51,17 @@ func press(t *testing.T, ctx context.Context, sel string) {
 	run(t, ctx, chromedp.Focus(sel), chromedp.KeyEvent("\r"))
 }
 
-// waitText waits until the innerText of sel contains want.
+// waitText waits until the innerText of sel contains want and the page has
+// loaded: the text may be near the top of a page still being parsed, and
+// the test reads what lies further down next.
 func waitText(t *testing.T, ctx context.Context, sel, want string) {
 	t.Helper()
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		if strings.Contains(text(ctx, sel), want) {
-			return
+			loaded, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.readyState === 'complete'`))
+			if err == nil && loaded {
+				return
+			}
 		}
 	}
 	t.Fatalf("%s: %q does not contain %q", sel, text(ctx, sel), want)
