@@ -160,6 +160,17 @@ func (s *server) auditFilter(r *http.Request, p *auditPage) sqlstore.AuditFilter
 }
 
 // staffNames names the subjects of the staff accounts: "Nome Cognome (login)".
+// searchAudit returns the entries of f, how many match in all, and the
+// names of the staff by the subjects they act under.
+func (s *server) searchAudit(r *http.Request, f sqlstore.AuditFilter) ([]auth.AuditEntry, int, map[string]string, error) {
+	es, total, err := s.store.SearchAudit(r.Context(), f)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	names, err := s.staffNames(r)
+	return es, total, names, err
+}
+
 func (s *server) staffNames(r *http.Request) (map[string]string, error) {
 	users, err := s.store.Staff(r.Context())
 	if err != nil {
@@ -182,11 +193,7 @@ func (s *server) auditPage(w http.ResponseWriter, r *http.Request, st *staff) er
 		return s.render(w, r, "audit", p, http.StatusUnprocessableEntity)
 	}
 	f.Limit = auditLimit
-	es, total, err := s.store.SearchAudit(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	names, err := s.staffNames(r)
+	es, total, names, err := s.searchAudit(r, f)
 	if err != nil {
 		return err
 	}
@@ -207,11 +214,7 @@ func (s *server) auditCSV(w http.ResponseWriter, r *http.Request, st *staff) err
 		return booking.Invalid(p.Errors...)
 	}
 	f.Limit = auditExportLimit
-	es, total, err := s.store.SearchAudit(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	names, err := s.staffNames(r)
+	es, total, names, err := s.searchAudit(r, f)
 	if err != nil {
 		return err
 	}

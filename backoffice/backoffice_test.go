@@ -28,6 +28,24 @@ var monday = time.Date(2026, 12, 7, 7, 0, 0, 0, booking.Rome)
 
 const password = "una-password-lunga"
 
+// addStaff adds the accounts admin (admin) and op1 (operatore), both with
+// the tests' password.
+func addStaff(t *testing.T, a *app.App) {
+	t.Helper()
+	for _, u := range []struct {
+		login string
+		role  auth.Role
+	}{{"admin", auth.RoleAdmin}, {"op1", auth.RoleOperatore}} {
+		nu, err := auth.NewUser(u.login, "Prova "+u.login, u.login+"@comune.demo.it", "", u.role, password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Identity.Accounts.AddUser(context.Background(), nu, "cli"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // startApp runs the whole application (demo Comune) on dialect with a clock
 // that starts at monday, with an admin "admin" and an operatore "op1".
 func startApp(t *testing.T, dialect string) (*app.App, string) {
@@ -52,18 +70,7 @@ func startApp(t *testing.T, dialect string) (*app.App, string) {
 		<-done
 		a.Close()
 	})
-	for _, u := range []struct {
-		login string
-		role  auth.Role
-	}{{"admin", auth.RoleAdmin}, {"op1", auth.RoleOperatore}} {
-		nu, err := auth.NewUser(u.login, "Prova "+u.login, u.login+"@comune.demo.it", "", u.role, password)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := a.Identity.Accounts.AddUser(context.Background(), nu, "cli"); err != nil {
-			t.Fatal(err)
-		}
-	}
+	addStaff(t, a)
 	return a, srv.URL
 }
 

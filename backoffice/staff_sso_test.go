@@ -61,18 +61,7 @@ func startAppOIDC(t *testing.T, dialect string) (*app.App, string, *mockoidc.Moc
 	}
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(func() { srv.Close(); a.Close() })
-	for _, u := range []struct {
-		login string
-		role  auth.Role
-	}{{"admin", auth.RoleAdmin}, {"op1", auth.RoleOperatore}} {
-		nu, err := auth.NewUser(u.login, "Prova "+u.login, u.login+"@comune.demo.it", "", u.role, password)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := a.Identity.Accounts.AddUser(context.Background(), nu, "cli"); err != nil {
-			t.Fatal(err)
-		}
-	}
+	addStaff(t, a)
 	return a, srv.URL, m
 }
 
