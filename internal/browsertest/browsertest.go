@@ -499,27 +499,28 @@ func Click(ctx context.Context, tb testing.TB, selector string) {
 // ClickAndLoad clicks the first element that matches the CSS selector and
 // waits until the browser has loaded the document the click leads to: a new
 // document, even when its address is the one the page already had (a form
-// posted back to itself).
+// posted back to itself). It watches the browser's load event, so no script
+// runs in the page (pages without JavaScript stay so).
 func ClickAndLoad(ctx context.Context, tb testing.TB, selector string) {
 	tb.Helper()
-	if _, err := evaluate[bool](ctx, `window.__browsertestOld = true`); err != nil {
-		tb.Fatalf("browsertest: marking the page before clicking %s: %v", selector, err)
+	loaded := make(chan struct{}, 1)
+	lctx, stop := context.WithCancel(ctx)
+	defer stop()
+	if err := chromedp.Listen(lctx, func(ev any) {
+		if _, ok := ev.(*page.EventLoadEventFired); ok {
+			select {
+			case loaded <- struct{}{}:
+			default:
+			}
+		}
+	}); err != nil {
+		tb.Fatalf("browsertest: listening for the load of the page after %s: %v", selector, err)
 	}
 	Click(ctx, tb, selector)
-	tctx, cancel := context.WithTimeout(ctx, opTimeout)
-	defer cancel()
-	for {
-		// While the old document is still there, or the new one is
-		// loading, keep polling; an evaluation can fail between documents.
-		done, err := evaluate[bool](tctx, `!window.__browsertestOld && document.readyState === 'complete'`)
-		if err == nil && done {
-			return
-		}
-		select {
-		case <-tctx.Done():
-			tb.Fatalf("browsertest: no new page after clicking %s (last error: %v)", selector, err)
-		case <-time.After(50 * time.Millisecond):
-		}
+	select {
+	case <-loaded:
+	case <-time.After(opTimeout):
+		tb.Fatalf("browsertest: no new page after clicking %s", selector)
 	}
 }
 
