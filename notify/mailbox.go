@@ -82,7 +82,7 @@ var mailboxPages = template.Must(template.New("").Funcs(template.FuncMap{
 {{with .CSS}}<link rel="stylesheet" href="{{.}}">{{end}}
 </head>
 <body>
-<div class="container my-4">
+<main class="container my-4">
 <nav aria-label="Percorso di navigazione" class="breadcrumb-container"><ol class="breadcrumb">
 <li class="breadcrumb-item"><a href="/">Home</a><span class="separator">/</span></li>
 <li class="breadcrumb-item{{if not .Message}} active{{end}}">{{if .Message}}<a href="/demo/posta">Posta della demo</a><span class="separator">/</span>{{else}}Posta della demo{{end}}</li>
@@ -90,7 +90,7 @@ var mailboxPages = template.Must(template.New("").Funcs(template.FuncMap{
 </ol></nav>
 <div class="alert alert-info" role="note">Modalità demo: nessun server di posta è configurato, quindi i messaggi che il servizio invierebbe per email sono raccolti qui.</div>
 {{end}}
-{{define "foot"}}</div>
+{{define "foot"}}</main>
 </body>
 </html>{{end}}
 
@@ -237,7 +237,9 @@ func (h *mailbox) html(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+	// Framed by the message's page only.
+	w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'")
+	w.Header().Set("X-Frame-Options", "SAMEORIGIN")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Write([]byte(e.HTML))
