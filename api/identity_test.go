@@ -18,7 +18,7 @@ import (
 // auditLog reads back the entries of action on target.
 func (e *env) auditLog(action, target string) []auth.AuditEntry {
 	e.t.Helper()
-	es, err := e.store.AuditLog(context.Background(), sqlstore.AuditFilter{Action: action, Target: target})
+	es, err := e.store.AuditLog(context.Background(), auth.AuditFilter{Action: action, Target: target})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/booking"
 	"github.com/prenota/prenota/internal/testdb"
-	"github.com/prenota/prenota/sqlstore"
 )
 
 // TestAPIWiring checks what app gives the JSON API: the hold override, the
@@ -61,7 +60,7 @@ func testAPIWiring(t *testing.T, dialect string, limited bool) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("demo login: %s %s", res.Status, body)
 	}
-	if es, err := a.Store.AuditLog(t.Context(), sqlstore.AuditFilter{Action: auth.AuditLogin, Actor: "RSSMRA70A01H501S"}); err != nil || len(es) != 1 {
+	if es, err := a.Store.AuditLog(t.Context(), auth.AuditFilter{Action: auth.AuditLogin, Actor: "RSSMRA70A01H501S"}); err != nil || len(es) != 1 {
 		t.Errorf("demo login audit: %+v %v", es, err)
 	}
 
@@ -137,7 +136,7 @@ func testAPIWiring(t *testing.T, dialect string, limited bool) {
 	}
 	var b struct{ ID, Code string }
 	json.Unmarshal(body, &b)
-	if es, err := a.Store.AuditLog(t.Context(), sqlstore.AuditFilter{Action: auth.AuditBookingConfirmed, Target: b.ID}); err != nil || len(es) != 1 {
+	if es, err := a.Store.AuditLog(t.Context(), auth.AuditFilter{Action: auth.AuditBookingConfirmed, Target: b.ID}); err != nil || len(es) != 1 {
 		t.Errorf("confirm audit: %+v %v", es, err)
 	}
 	res, body = call("GET", "/api/v1/bookings/"+b.ID+"/calendar.ics", "")
@@ -151,7 +150,7 @@ func testAPIWiring(t *testing.T, dialect string, limited bool) {
 	if res, body = call("DELETE", "/api/v1/bookings/"+b.ID, ""); res.StatusCode != http.StatusNoContent {
 		t.Fatalf("cancel: %s %s", res.Status, body)
 	}
-	if es, err := a.Store.AuditLog(t.Context(), sqlstore.AuditFilter{Action: auth.AuditBookingCancelled, Target: b.ID}); err != nil || len(es) != 1 {
+	if es, err := a.Store.AuditLog(t.Context(), auth.AuditFilter{Action: auth.AuditBookingCancelled, Target: b.ID}); err != nil || len(es) != 1 {
 		t.Errorf("cancel audit: %+v %v", es, err)
 	}
 }

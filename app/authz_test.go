@@ -20,7 +20,6 @@ import (
 	"github.com/prenota/prenota/booking"
 	"github.com/prenota/prenota/internal/testdb"
 	"github.com/prenota/prenota/saml"
-	"github.com/prenota/prenota/sqlstore"
 	"github.com/prenota/prenota/web"
 )
 
@@ -275,7 +274,7 @@ var publicPages = []string{
 	"GET /prenota", "GET /prenota/luoghi/comuni", "POST /valutazione", "GET /privacy", "GET /note-legali", "GET /accessibilita",
 }
 
-func audited(t *testing.T, a *App, f sqlstore.AuditFilter) []auth.AuditEntry {
+func audited(t *testing.T, a *App, f auth.AuditFilter) []auth.AuditEntry {
 	t.Helper()
 	es, err := a.Store.AuditLog(t.Context(), f)
 	if err != nil {
@@ -313,7 +312,7 @@ func testAuthorization(t *testing.T, dialect string) {
 	// with A's address.
 	mario := newAuthzClient(t, base, "203.0.113.1")
 	mario.login(authzMario)
-	if es := audited(t, a, sqlstore.AuditFilter{Action: auth.AuditLogin, Actor: authzMario}); len(es) != 1 || es[0].IP != "203.0.113.1" || es[0].Method != "demo" {
+	if es := audited(t, a, auth.AuditFilter{Action: auth.AuditLogin, Actor: authzMario}); len(es) != 1 || es[0].IP != "203.0.113.1" || es[0].Method != "demo" {
 		t.Errorf("demo login audit: %+v", es)
 	}
 	bid := mario.book(at(9, 10), demoPerson(t, authzMario))
@@ -321,7 +320,7 @@ func testAuthorization(t *testing.T, dialect string) {
 	if before.Status != string(booking.Confirmed) || before.Presentante != authzMario {
 		t.Fatalf("A's booking: %+v", before)
 	}
-	if es := audited(t, a, sqlstore.AuditFilter{Action: auth.AuditBookingConfirmed, Target: bid}); len(es) != 1 ||
+	if es := audited(t, a, auth.AuditFilter{Action: auth.AuditBookingConfirmed, Target: bid}); len(es) != 1 ||
 		es[0].Actor != authzMario || es[0].IP != "203.0.113.1" || es[0].Detail != before.Code {
 		t.Errorf("booking confirmed on the pages, audit: %+v", es)
 	}
@@ -405,7 +404,7 @@ func testAuthorization(t *testing.T, dialect string) {
 	if p := giulia.post("/prenota/"+authzSala2+"/disponibilita", url.Values{"slot": {at(9, 10).Format(time.RFC3339)}}); p.status != http.StatusConflict {
 		t.Errorf("B holds A's seat: %d, want 409", p.status)
 	}
-	if es := audited(t, a, sqlstore.AuditFilter{Action: auth.AuditBookingCancelled}); len(es) != 0 {
+	if es := audited(t, a, auth.AuditFilter{Action: auth.AuditBookingCancelled}); len(es) != 0 {
 		t.Errorf("cancellations audited after B's attempts: %+v", es)
 	}
 
@@ -455,7 +454,7 @@ func testAuthorization(t *testing.T, dialect string) {
 		t.Errorf("conto terzi booking: presentante %s, fruitore %s, %s", b.Presentante, b.Fruitore.CodiceFiscale, b.Status)
 	}
 	var trail []string
-	for _, e := range audited(t, a, sqlstore.AuditFilter{Actor: authzGiulia}) {
+	for _, e := range audited(t, a, auth.AuditFilter{Actor: authzGiulia}) {
 		if e.Target != authzLuca && e.Target != lucaBooking {
 			continue
 		}
@@ -468,7 +467,7 @@ func testAuthorization(t *testing.T, dialect string) {
 		auth.AuditImpersonationStop + " " + authzLuca}; !slices.Equal(trail, want) {
 		t.Errorf("conto terzi audit trail: %q, want %q", trail, want)
 	}
-	if es := audited(t, a, sqlstore.AuditFilter{Actor: authzGiulia, Target: authzMario}); len(es) != 2 ||
+	if es := audited(t, a, auth.AuditFilter{Actor: authzGiulia, Target: authzMario}); len(es) != 2 ||
 		es[0].Action != auth.AuditImpersonationStart || es[1].Action != auth.AuditImpersonationStop {
 		t.Errorf("B impersonating A, audit: %+v", es)
 	}
@@ -517,7 +516,7 @@ func testAuthorization(t *testing.T, dialect string) {
 			t.Errorf("A cancels: %d %q", p.status, p.loc)
 		}
 	}
-	if es := audited(t, a, sqlstore.AuditFilter{Action: auth.AuditBookingCancelled}); len(es) != 1 || es[0].Target != bid ||
+	if es := audited(t, a, auth.AuditFilter{Action: auth.AuditBookingCancelled}); len(es) != 1 || es[0].Target != bid ||
 		es[0].Actor != authzMario || es[0].IP != "203.0.113.1" || es[0].Detail != before.Code {
 		t.Errorf("booking cancelled on the pages, audit: %+v", es)
 	}
@@ -531,7 +530,7 @@ func testAuthorization(t *testing.T, dialect string) {
 	if p := mario.get("/prenotazioni"); p.status != http.StatusSeeOther {
 		t.Errorf("after logout: %d", p.status)
 	}
-	if es := audited(t, a, sqlstore.AuditFilter{Action: auth.AuditLogout, Actor: authzMario}); len(es) != 1 {
+	if es := audited(t, a, auth.AuditFilter{Action: auth.AuditLogout, Actor: authzMario}); len(es) != 1 {
 		t.Errorf("logout audit: %+v", es)
 	}
 }
@@ -592,7 +591,7 @@ func TestLoginPageMethods(t *testing.T) {
 		!strings.Contains(p.body, "Identificativo utente o password non corretti.") {
 		t.Errorf("wrong credentials: %d\n%.1500s", p.status, p.body)
 	}
-	if es := audited(t, a, sqlstore.AuditFilter{Action: auth.AuditLoginFailed, Target: "nessuno"}); len(es) != 1 || es[0].IP != "127.0.0.1" {
+	if es := audited(t, a, auth.AuditFilter{Action: auth.AuditLoginFailed, Target: "nessuno"}); len(es) != 1 || es[0].IP != "127.0.0.1" {
 		t.Errorf("failed login audit: %+v", es)
 	}
 }

@@ -93,7 +93,7 @@ func (m mailboxStore) MailboxEmail(ctx context.Context, id int64) (notify.Stored
 }
 
 // emailTemplates gives the worker the back office's versions of the email
-// templates (sqlstore.EmailTemplate), read before each message.
+// templates (booking.EmailTemplate), read before each message.
 func emailTemplates(s *sqlstore.Store) func(ctx context.Context) (map[notify.Kind]notify.Parts, error) {
 	return func(ctx context.Context) (map[notify.Kind]notify.Parts, error) {
 		ts, err := s.EmailTemplates(ctx)

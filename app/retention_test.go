@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/booking"
 	"github.com/prenota/prenota/internal/testdb"
-	"github.com/prenota/prenota/sqlstore"
 )
 
 // TestRetentionJob: the service's retention job anonymises a booking that
@@ -89,7 +89,7 @@ func testRetentionJob(t *testing.T, dialect string) {
 	if b, _ := a.Store.Booking(ctx, recent.ID); b.Anonymised() || b.Fruitore.CodiceFiscale != mario.CodiceFiscale {
 		t.Errorf("the recent booking was anonymised: %+v", b)
 	}
-	es := audited(t, a, sqlstore.AuditFilter{Action: AuditRetentionPurge})
+	es := audited(t, a, auth.AuditFilter{Action: AuditRetentionPurge})
 	if len(es) != 1 || es[0].Method != "job" || !strings.Contains(es[0].Detail, "conservazione 12 mesi") ||
 		!strings.Contains(es[0].Detail, "prenotazioni anonimizzate: 1") {
 		t.Errorf("audit of the runs: %+v, want one entry for the run that changed something", es)
@@ -121,14 +121,14 @@ func testRetentionJob(t *testing.T, dialect string) {
 	if _, err := Purge(ctx, a.Store, a.log, "cli"); err != nil { // whatever is left first
 		t.Fatal(err)
 	}
-	before := len(audited(t, a, sqlstore.AuditFilter{Action: AuditRetentionPurge}))
+	before := len(audited(t, a, auth.AuditFilter{Action: AuditRetentionPurge}))
 	if err := a.Store.Sessions().Commit("scaduta", []byte("{}"), time.Now().Add(-24*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if p, err := Purge(ctx, a.Store, a.log, "cli"); err != nil || p.Sessions != 1 || p.Total() != p.Sessions+p.Holds+p.Claims {
 		t.Errorf("purge of an expired session: %+v, %v", p, err)
 	}
-	if after := len(audited(t, a, sqlstore.AuditFilter{Action: AuditRetentionPurge})); after != before {
+	if after := len(audited(t, a, auth.AuditFilter{Action: AuditRetentionPurge})); after != before {
 		t.Errorf("a run that erased no personal data was audited: %d entries, were %d", after, before)
 	}
 }

@@ -48,3 +48,16 @@ func AuditFor(r *http.Request, action, target, detail string) AuditEntry {
 	}
 	return e
 }
+
+// AuditFilter selects audit log entries; empty fields match everything.
+type AuditFilter struct {
+	Actor, Action, Target string
+	// Who matches, ignoring case, part of the actor as stored (a codice
+	// fiscale or "utente:<login>"), or part of the name or login of the
+	// account whose subject the actor is.
+	Who      string
+	From, To time.Time // To excluded
+	Limit    int       // default 100
+	// Newest returns the newest entries first (and the limit keeps them).
+	Newest bool
+}

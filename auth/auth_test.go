@@ -157,7 +157,7 @@ func TestSessionLifecycle(t *testing.T) {
 			if _, ok := e.whoami(t, e.client); ok {
 				t.Error("still logged in after logout")
 			}
-			es, _ := e.store.AuditLog(t.Context(), sqlstore.AuditFilter{})
+			es, _ := e.store.AuditLog(t.Context(), auth.AuditFilter{})
 			var actions []string
 			for _, e := range es {
 				actions = append(actions, e.Action)
@@ -225,8 +225,8 @@ func TestLockout(t *testing.T) {
 			if n != 0 {
 				t.Errorf("failures after success = %d", n)
 			}
-			es, _ := e.store.AuditLog(t.Context(), sqlstore.AuditFilter{Action: auth.AuditLoginFailed})
-			ls, _ := e.store.AuditLog(t.Context(), sqlstore.AuditFilter{Action: auth.AuditLoginLocked})
+			es, _ := e.store.AuditLog(t.Context(), auth.AuditFilter{Action: auth.AuditLoginFailed})
+			ls, _ := e.store.AuditLog(t.Context(), auth.AuditFilter{Action: auth.AuditLoginLocked})
 			if len(es) != 4 || len(ls) != 1 || es[0].IP != "127.0.0.1" || es[0].Target != "sportello.caf" {
 				t.Errorf("audit: %d failed, %d locked: %+v", len(es), len(ls), es)
 			}
@@ -306,7 +306,7 @@ func TestContoTerzi(t *testing.T) {
 			if id, _ := e.whoami(t, e.client); id.Impersonating != "" {
 				t.Fatalf("still impersonating %q", id.Impersonating)
 			}
-			es, _ := e.store.AuditLog(t.Context(), sqlstore.AuditFilter{Actor: "utente:sportello.caf"})
+			es, _ := e.store.AuditLog(t.Context(), auth.AuditFilter{Actor: "utente:sportello.caf"})
 			var got []string
 			for _, x := range es {
 				if strings.HasPrefix(x.Action, "impersonation") {

@@ -177,3 +177,8 @@ func (u *User) Edit(name, email, cf string, role Role) error {
 	u.Name, u.Email, u.CodiceFiscale, u.Role = name, email, cf, role
 	return nil
 }
+
+// ErrLastAdmin is the conflict of a change that would leave the Comune
+// without an enabled admin.
+var ErrLastAdmin = &booking.Error{Code: booking.EConflict,
+	Message: "È l'ultimo amministratore attivo: prima di disattivarlo o di cambiarne il ruolo nomini un altro amministratore."}

@@ -21,7 +21,6 @@ import (
 
 	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/booking"
-	"github.com/prenota/prenota/sqlstore"
 	"github.com/prenota/prenota/web"
 )
 
@@ -30,7 +29,7 @@ import (
 type tokensPage struct {
 	web.Layout
 	Admin  bool
-	Tokens []sqlstore.Token
+	Tokens []auth.Token
 	New    string
 	Name   string
 }
@@ -60,13 +59,13 @@ func HashToken(token string) string {
 func (s *server) createToken(w http.ResponseWriter, r *http.Request, st *staff) error {
 	name := strings.TrimSpace(r.PostFormValue("name"))
 	scope := r.PostFormValue("scope")
-	if name == "" || (scope != sqlstore.TokenRead && scope != sqlstore.TokenBook) {
+	if name == "" || (scope != auth.TokenRead && scope != auth.TokenBook) {
 		return booking.Invalid(booking.FieldError{Field: "name", Message: "Indichi un nome per il token e il suo ambito (lettura o prenotazione)."})
 	}
 	raw := make([]byte, 32)
 	rand.Read(raw)
 	token := "prn_" + base64.RawURLEncoding.EncodeToString(raw)
-	t := sqlstore.Token{ID: booking.NewID(), Name: name, Scope: scope, CreatedBy: st.Subject, CreatedAt: s.svc.Now()}
+	t := auth.Token{ID: booking.NewID(), Name: name, Scope: scope, CreatedBy: st.Subject, CreatedAt: s.svc.Now()}
 	if err := s.store.CreateToken(r.Context(), t, HashToken(token)); err != nil {
 		return err
 	}
@@ -83,10 +82,10 @@ func (s *server) revokeToken(w http.ResponseWriter, r *http.Request, st *staff) 
 	return s.redirect(w, r, "/backoffice/token", "success", "Il token è stato revocato.")
 }
 
-// TokenLookup finds a valid integration token and records its use;
-// sqlstore.Store implements it.
+// TokenLookup finds a valid integration token and records its use; the SQL
+// store implements it.
 type TokenLookup interface {
-	TokenByHash(ctx context.Context, hash string) (sqlstore.Token, error)
+	TokenByHash(ctx context.Context, hash string) (auth.Token, error)
 	TouchToken(ctx context.Context, id string, now time.Time, every time.Duration) error
 }
 
@@ -98,7 +97,7 @@ const TokenUseEvery = time.Minute
 // an Authorization header: EUnauthorized when it is unknown or revoked. It
 // records the token's use at now when the last one recorded is older than
 // TokenUseEvery (a failure to record it does not refuse the request).
-func Authenticate(ctx context.Context, store TokenLookup, bearer string, now time.Time) (sqlstore.Token, error) {
+func Authenticate(ctx context.Context, store TokenLookup, bearer string, now time.Time) (auth.Token, error) {
 	t, err := store.TokenByHash(ctx, HashToken(strings.TrimSpace(bearer)))
 	if err != nil {
 		if booking.ErrorCode(err) == booking.ENotFound {
@@ -121,7 +120,7 @@ func Authenticate(ctx context.Context, store TokenLookup, bearer string, now tim
 
 // TokenIdentity is the identity of requests made with an integration
 // token: subject "token:<id>", method "token". Its bookings are its own.
-func TokenIdentity(t sqlstore.Token) auth.Identity {
+func TokenIdentity(t auth.Token) auth.Identity {
 	return auth.Identity{Subject: "token:" + t.ID, Nome: t.Name, Method: "token", Login: "token:" + t.Name}
 }
 
@@ -152,7 +151,7 @@ func TokenAuth(store TokenLookup, now func() time.Time) func(http.Handler) http.
 				problem(w, status, booking.ErrorMessage(err))
 				return
 			}
-			if t.Scope != sqlstore.TokenBook && r.Method != http.MethodGet && r.Method != http.MethodHead {
+			if t.Scope != auth.TokenBook && r.Method != http.MethodGet && r.Method != http.MethodHead {
 				problem(w, http.StatusForbidden, "Questo token è di sola lettura: non può prenotare né annullare.")
 				return
 			}

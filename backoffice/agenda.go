@@ -13,7 +13,6 @@ import (
 
 	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/booking"
-	"github.com/prenota/prenota/sqlstore"
 	"github.com/prenota/prenota/web"
 )
 
@@ -28,7 +27,7 @@ type agendaPage struct {
 	From, To   booking.Date // To excluded
 	Prev, Next string
 	Today      string
-	Entries    []sqlstore.AgendaEntry
+	Entries    []booking.AgendaEntry
 	Query      string // data=…&vista=…
 	Free       []booking.Cell
 	Confirmed  int
@@ -62,7 +61,7 @@ func (s *server) agendaResource(r *http.Request, st *staff) (booking.Resource, e
 	return res, nil
 }
 
-func (s *server) agendaEntries(r *http.Request, res booking.Resource, from, to booking.Date) ([]sqlstore.AgendaEntry, error) {
+func (s *server) agendaEntries(r *http.Request, res booking.Resource, from, to booking.Date) ([]booking.AgendaEntry, error) {
 	start, _ := from.At(0, booking.Rome)
 	end, _ := to.At(0, booking.Rome)
 	return s.store.Agenda(r.Context(), res.ID, start, end)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/booking"
-	"github.com/prenota/prenota/sqlstore"
 	"github.com/prenota/prenota/web"
 )
 
@@ -108,7 +107,7 @@ type auditRow struct {
 // auditFilter reads the filter of the query: chi (part of the actor, or
 // of an account's name or login), azione, dal, al (from and to, included;
 // default the last 30 days). Invalid dates are field errors.
-func (s *server) auditFilter(r *http.Request, p *auditPage) sqlstore.AuditFilter {
+func (s *server) auditFilter(r *http.Request, p *auditPage) auth.AuditFilter {
 	q := r.URL.Query()
 	p.Who, p.Action = strings.TrimSpace(q.Get("chi")), strings.TrimSpace(q.Get("azione"))
 	p.From, p.To = strings.TrimSpace(q.Get("dal")), strings.TrimSpace(q.Get("al"))
@@ -141,7 +140,7 @@ func (s *server) auditFilter(r *http.Request, p *auditPage) sqlstore.AuditFilter
 	if p.Err("dal") == "" && p.Err("al") == "" && from != (booking.Date{}) && to.Before(from) {
 		p.Errors = append(p.Errors, booking.FieldError{Field: "al", Message: "Al: la data viene prima di quella indicata in «Dal»."})
 	}
-	f := sqlstore.AuditFilter{Who: p.Who, Action: p.Action, Newest: true}
+	f := auth.AuditFilter{Who: p.Who, Action: p.Action, Newest: true}
 	if from != (booking.Date{}) {
 		f.From, _ = from.At(0, booking.Rome)
 	}
@@ -162,7 +161,7 @@ func (s *server) auditFilter(r *http.Request, p *auditPage) sqlstore.AuditFilter
 // staffNames names the subjects of the staff accounts: "Nome Cognome (login)".
 // searchAudit returns the entries of f, how many match in all, and the
 // names of the staff by the subjects they act under.
-func (s *server) searchAudit(r *http.Request, f sqlstore.AuditFilter) ([]auth.AuditEntry, int, map[string]string, error) {
+func (s *server) searchAudit(r *http.Request, f auth.AuditFilter) ([]auth.AuditEntry, int, map[string]string, error) {
 	es, total, err := s.store.SearchAudit(r.Context(), f)
 	if err != nil {
 		return nil, 0, nil, err

@@ -10,6 +10,7 @@
 package backoffice
 
 import (
+	"context"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -20,20 +21,57 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/booking"
-	"github.com/prenota/prenota/sqlstore"
 	"github.com/prenota/prenota/web"
 )
 
 //go:embed templates
 var templateFS embed.FS
 
+// Store is what the back office reads and writes beyond the booking
+// service: agendas and attendance, the resources' closures and openings by
+// id, staff accounts and their resources, integration tokens, email
+// templates and the audit log. The SQL store (sqlstore.Store) implements it.
+type Store interface {
+	booking.Store
+
+	FutureBookings(ctx context.Context, resourceID int64, after time.Time) ([]booking.Booking, error)
+	Realign(ctx context.Context, bookingID string, resourceID int64, starts []time.Time, capacity int) error
+	Agenda(ctx context.Context, resourceID int64, from, to time.Time) ([]booking.AgendaEntry, error)
+	SetAttendance(ctx context.Context, bookingID, state, by string, at time.Time) error
+	DeleteResource(ctx context.Context, id int64) error
+	Closure(ctx context.Context, id int64) (booking.Closure, error)
+	DeleteClosure(ctx context.Context, id int64) error
+	Opening(ctx context.Context, id int64) (booking.Opening, error)
+	DeleteOpening(ctx context.Context, id int64) error
+
+	UserByLogin(ctx context.Context, login string) (auth.User, error)
+	Staff(ctx context.Context) ([]auth.User, error)
+	StaffByCF(ctx context.Context, cf string) (auth.User, error)
+	CFOwner(ctx context.Context, cf, except string) (string, error)
+	UpdateStaff(ctx context.Context, login string, now time.Time, change func(u *auth.User) error) (before, after auth.User, err error)
+	Assignments(ctx context.Context) (map[string][]int64, error)
+	AssignedResources(ctx context.Context, login string) ([]int64, error)
+	SetAssignments(ctx context.Context, login string, ids []int64) error
+
+	Tokens(ctx context.Context) ([]auth.Token, error)
+	CreateToken(ctx context.Context, t auth.Token, hash string) error
+	RevokeToken(ctx context.Context, id string, at time.Time) error
+
+	EmailTemplates(ctx context.Context) (map[string]booking.EmailTemplate, error)
+	SaveEmailTemplate(ctx context.Context, t booking.EmailTemplate) error
+	DeleteEmailTemplate(ctx context.Context, kind string) error
+
+	SearchAudit(ctx context.Context, f auth.AuditFilter) ([]auth.AuditEntry, int, error)
+}
+
 // Config is what the back office needs.
 type Config struct {
 	Service  *booking.Service
-	Store    *sqlstore.Store
+	Store    Store
 	Sessions *auth.Manager  // the handler must be wrapped in Sessions.Middleware
 	Accounts *auth.Accounts // staff accounts and the audit log
 	Logger   *slog.Logger
@@ -42,7 +80,7 @@ type Config struct {
 type server struct {
 	cfg   Config
 	svc   *booking.Service
-	store *sqlstore.Store
+	store Store
 	log   *slog.Logger
 	pages map[string]*template.Template
 }

@@ -253,7 +253,7 @@ func cancellationSent(t *testing.T, s *sqlstore.Store, id string) bool {
 
 func auditActions(t *testing.T, s *sqlstore.Store, actor string) map[string]int {
 	t.Helper()
-	es, err := s.AuditLog(context.Background(), sqlstore.AuditFilter{Actor: actor, Limit: 1000})
+	es, err := s.AuditLog(context.Background(), auth.AuditFilter{Actor: actor, Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,7 +54,7 @@ func slotStarts(av availability) []string {
 
 func auditDetails(t *testing.T, s *sqlstore.Store, action string) []string {
 	t.Helper()
-	es, err := s.AuditLog(context.Background(), sqlstore.AuditFilter{Actor: "utente:admin", Limit: 1000})
+	es, err := s.AuditLog(context.Background(), auth.AuditFilter{Actor: "utente:admin", Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/prenota/prenota/booking"
 	"github.com/prenota/prenota/notify"
-	"github.com/prenota/prenota/sqlstore"
 	"github.com/prenota/prenota/web"
 )
 
@@ -18,7 +17,7 @@ import (
 // annullamento, promemoria) and edits the subject, the plain-text body and
 // the HTML body of each, with a preview rendered for a sample booking, and
 // may restore the built-in texts. The versions are stored in the database
-// (sqlstore.EmailTemplate); the message worker reads them before each
+// (booking.EmailTemplate); the message worker reads them before each
 // message, so a change applies to the next one. Every change is audited.
 
 // The actions of the email templates' editor in the audit log.
@@ -203,7 +202,7 @@ func (s *server) saveEmailTemplate(w http.ResponseWriter, r *http.Request, st *s
 	if by == "" {
 		by = st.Subject
 	}
-	t := sqlstore.EmailTemplate{Kind: string(k.Kind), Subject: e.Form.Subject, Text: e.Form.Text, HTML: e.Form.HTML, UpdatedBy: by, UpdatedAt: s.svc.Now()}
+	t := booking.EmailTemplate{Kind: string(k.Kind), Subject: e.Form.Subject, Text: e.Form.Text, HTML: e.Form.HTML, UpdatedBy: by, UpdatedAt: s.svc.Now()}
 	if err := s.store.SaveEmailTemplate(r.Context(), t); err != nil {
 		return err
 	}

@@ -100,7 +100,7 @@ func TestRetentionSetting(t *testing.T) {
 // auditEntries returns the details of the audit entries of action.
 func auditEntries(t *testing.T, s *sqlstore.Store, action string) []string {
 	t.Helper()
-	es, err := s.AuditLog(t.Context(), sqlstore.AuditFilter{Action: action, Limit: 1000})
+	es, err := s.AuditLog(t.Context(), auth.AuditFilter{Action: action, Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}

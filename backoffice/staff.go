@@ -7,14 +7,13 @@ import (
 
 	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/booking"
-	"github.com/prenota/prenota/sqlstore"
 	"github.com/prenota/prenota/web"
 )
 
 // This file manages the staff accounts: edit the name, email, codice
 // fiscale (for SPID and CIE) and role, disable and enable, and send a
 // "Recupera password" email. An admin may not disable or demote themselves,
-// and the last enabled admin stays one (sqlstore.ErrLastAdmin).
+// and the last enabled admin stays one (auth.ErrLastAdmin).
 
 // staffPage edits one staff account.
 type staffPage struct {
@@ -108,7 +107,7 @@ func (s *server) saveStaff(w http.ResponseWriter, r *http.Request, st *staff) er
 		p.Form[k] = f(k)
 	}
 	p.Errors = booking.ErrorFields(err)
-	if err == sqlstore.ErrLastAdmin {
+	if err == auth.ErrLastAdmin {
 		p.Errors = []booking.FieldError{{Field: "role", Message: "Ruolo: «" + u.Login + "» è l'ultimo amministratore attivo; prima di cambiarne il ruolo nomini un altro amministratore."}}
 	}
 	if len(p.Errors) == 0 {
@@ -156,7 +155,7 @@ func (s *server) setStaffDisabled(disable bool) handlerFunc {
 		} else {
 			_, _, err = s.store.UpdateStaff(r.Context(), u.Login, s.svc.Now(), func(x *auth.User) error { x.Disabled = disable; return nil })
 		}
-		if err == sqlstore.ErrLastAdmin {
+		if err == auth.ErrLastAdmin {
 			err = booking.Errorf(booking.EConflict, "«%s» è l'ultimo amministratore attivo: prima di disattivarlo nomini un altro amministratore.", u.Login)
 		}
 		if booking.ErrorCode(err) == booking.EConflict {

@@ -19,7 +19,7 @@ import (
 // staffAudit returns the details of the entries of action on target.
 func staffAudit(t *testing.T, s *sqlstore.Store, action, target string) []string {
 	t.Helper()
-	es, err := s.AuditLog(context.Background(), sqlstore.AuditFilter{Action: action, Target: target, Limit: 1000})
+	es, err := s.AuditLog(context.Background(), auth.AuditFilter{Action: action, Target: target, Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestLastAdmin(t *testing.T) {
 				func(u *auth.User) error { u.Disabled = true; return nil },
 				func(u *auth.User) error { u.Role = auth.RoleOperatore; return nil },
 			} {
-				if _, _, err := a.Store.UpdateStaff(ctx, "admin2", a.Service.Now(), change); err != sqlstore.ErrLastAdmin {
+				if _, _, err := a.Store.UpdateStaff(ctx, "admin2", a.Service.Now(), change); err != auth.ErrLastAdmin {
 					t.Fatalf("last admin changed: %v", err)
 				}
 			}
@@ -179,7 +179,7 @@ func TestLastAdmin(t *testing.T) {
 				})
 			}
 			wg.Wait()
-			if (errs[0] == nil) == (errs[1] == nil) || (errs[0] != nil && errs[0] != sqlstore.ErrLastAdmin) || (errs[1] != nil && errs[1] != sqlstore.ErrLastAdmin) {
+			if (errs[0] == nil) == (errs[1] == nil) || (errs[0] != nil && errs[0] != auth.ErrLastAdmin) || (errs[1] != nil && errs[1] != auth.ErrLastAdmin) {
 				t.Fatalf("concurrent disabling: %v, %v", errs[0], errs[1])
 			}
 			staff, _ := a.Store.Staff(ctx)

@@ -8,21 +8,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/backoffice"
 	"github.com/prenota/prenota/booking"
 	"github.com/prenota/prenota/internal/testdb"
-	"github.com/prenota/prenota/sqlstore"
 )
 
 // countingTokens is one valid token whose recorded uses are counted.
 type countingTokens struct {
-	t       sqlstore.Token
+	t       auth.Token
 	touches int
 }
 
-func (c *countingTokens) TokenByHash(ctx context.Context, hash string) (sqlstore.Token, error) {
+func (c *countingTokens) TokenByHash(ctx context.Context, hash string) (auth.Token, error) {
 	if hash != backoffice.HashToken("prn_giusto") {
-		return sqlstore.Token{}, booking.Errorf(booking.ENotFound, "Token sconosciuto.")
+		return auth.Token{}, booking.Errorf(booking.ENotFound, "Token sconosciuto.")
 	}
 	return c.t, nil
 }
@@ -36,7 +36,7 @@ func (c *countingTokens) TouchToken(ctx context.Context, id string, now time.Tim
 // TestTokenUseThrottled: a token in use records its last use at most once
 // a minute; an unknown token records nothing.
 func TestTokenUseThrottled(t *testing.T) {
-	store := &countingTokens{t: sqlstore.Token{ID: "t1", Name: "Totem", Scope: sqlstore.TokenRead}}
+	store := &countingTokens{t: auth.Token{ID: "t1", Name: "Totem", Scope: auth.TokenRead}}
 	ctx := context.Background()
 	t0 := time.Date(2026, 12, 7, 9, 0, 0, 0, booking.Rome)
 	for _, c := range []struct {

@@ -283,3 +283,16 @@ func sortNodes(ns []*Node) {
 		sortNodes(n.Children)
 	}
 }
+
+// EmailTemplate is the back office's version of the texts of one kind of
+// message ("confirmation", "cancellation", "reminder"): Go templates for the
+// subject, the plain-text body and the HTML body (the message package's parts). A kind
+// without one uses the built-in texts.
+type EmailTemplate struct {
+	Kind      string
+	Subject   string
+	Text      string
+	HTML      string
+	UpdatedBy string
+	UpdatedAt time.Time
+}

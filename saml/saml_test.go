@@ -14,9 +14,9 @@ import (
 
 	gosaml "github.com/crewjam/saml"
 
+	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/booking"
 	"github.com/prenota/prenota/internal/testdb"
-	"github.com/prenota/prenota/sqlstore"
 )
 
 // login runs a whole exchange and returns the ACS answer.
@@ -53,7 +53,7 @@ func TestLogin(t *testing.T) {
 				if !id.Certified() || id.FruitoreCF() != "BNCGLI85M55I304Q" {
 					t.Errorf("certified %v, fruitore %q", id.Certified(), id.FruitoreCF())
 				}
-				es, err := e.store.AuditLog(t.Context(), sqlstore.AuditFilter{Action: "login"})
+				es, err := e.store.AuditLog(t.Context(), auth.AuditFilter{Action: "login"})
 				if err != nil || len(es) != 1 || es[0].Actor != "BNCGLI85M55I304Q" || es[0].Method != name || es[0].IP != "127.0.0.1" {
 					t.Errorf("audit = %+v, %v", es, err)
 				}
@@ -79,7 +79,7 @@ func refused(t *testing.T, e *spEnv, res *http.Response, why string) {
 	if id, ok := e.whoami(t); ok {
 		t.Errorf("session after a refused response: %+v", id)
 	}
-	es, _ := e.store.AuditLog(t.Context(), sqlstore.AuditFilter{Action: "login_failed"})
+	es, _ := e.store.AuditLog(t.Context(), auth.AuditFilter{Action: "login_failed"})
 	if len(es) == 0 {
 		t.Error("refusal not in the audit log")
 	}

@@ -21,16 +21,9 @@ const (
 	Assente  = "assente"  // "non presentato"
 )
 
-// AgendaEntry is a booking of an agenda with its attendance mark, if any.
-type AgendaEntry struct {
-	booking.Booking
-	Attendance string // "", Presente or Assente
-	MarkedBy   string
-}
-
 // Agenda returns the bookings (confirmed and cancelled) of a resource that
 // start in [from, to), in order of start.
-func (s *Store) Agenda(ctx context.Context, resourceID int64, from, to time.Time) ([]AgendaEntry, error) {
+func (s *Store) Agenda(ctx context.Context, resourceID int64, from, to time.Time) ([]booking.AgendaEntry, error) {
 	rows, err := s.r.QueryContext(ctx, s.q("SELECT "+bookingColumns+`, att_state, att_by FROM (
 		SELECT b.*, COALESCE(a.state, '') AS att_state, COALESCE(a.marked_by, '') AS att_by
 		FROM bookings b LEFT JOIN attendance a ON a.booking_id = b.id
@@ -39,9 +32,9 @@ func (s *Store) Agenda(ctx context.Context, resourceID int64, from, to time.Time
 		return nil, wrap(err)
 	}
 	defer rows.Close()
-	var out []AgendaEntry
+	var out []booking.AgendaEntry
 	for rows.Next() {
-		var e AgendaEntry
+		var e booking.AgendaEntry
 		b, err := scanBooking(scanFunc(func(dest ...any) error { return rows.Scan(append(dest, &e.Attendance, &e.MarkedBy)...) }))
 		if err != nil {
 			return nil, wrap(err)
@@ -260,27 +253,8 @@ func (s *Store) deleteOne(ctx context.Context, q string, id any) error {
 	return nil
 }
 
-// Token is an integration token of the API. The token itself is shown once
-// when made; only its SHA-256 is stored.
-type Token struct {
-	ID        string
-	Name      string
-	Scope     string // TokenRead or TokenBook
-	CreatedBy string
-	CreatedAt time.Time
-	RevokedAt time.Time // zero while valid
-	LastUsed  time.Time
-}
-
-// The scopes of tokens: read lists resources and availability; book may also
-// hold, confirm and cancel.
-const (
-	TokenRead = "read"
-	TokenBook = "book"
-)
-
 // CreateToken stores t under the hex SHA-256 of the token.
-func (s *Store) CreateToken(ctx context.Context, t Token, hash string) error {
+func (s *Store) CreateToken(ctx context.Context, t auth.Token, hash string) error {
 	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO integration_tokens (id, name, token_hash, scope, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
 		t.ID, t.Name, hash, t.Scope, t.CreatedBy, ms(t.CreatedAt))
 	return wrap(err)
@@ -288,8 +262,8 @@ func (s *Store) CreateToken(ctx context.Context, t Token, hash string) error {
 
 const tokenColumns = "id, name, scope, created_by, created_at, revoked_at, last_used"
 
-func scanToken(sc interface{ Scan(...any) error }) (Token, error) {
-	var t Token
+func scanToken(sc interface{ Scan(...any) error }) (auth.Token, error) {
+	var t auth.Token
 	var created int64
 	var revoked, used sql.NullInt64
 	err := sc.Scan(&t.ID, &t.Name, &t.Scope, &t.CreatedBy, &created, &revoked, &used)
@@ -304,13 +278,13 @@ func scanToken(sc interface{ Scan(...any) error }) (Token, error) {
 }
 
 // Tokens returns every integration token, newest first.
-func (s *Store) Tokens(ctx context.Context) ([]Token, error) {
+func (s *Store) Tokens(ctx context.Context) ([]auth.Token, error) {
 	rows, err := s.r.QueryContext(ctx, "SELECT "+tokenColumns+" FROM integration_tokens ORDER BY created_at DESC, id")
 	if err != nil {
 		return nil, wrap(err)
 	}
 	defer rows.Close()
-	var out []Token
+	var out []auth.Token
 	for rows.Next() {
 		t, err := scanToken(rows)
 		if err != nil {
@@ -336,10 +310,10 @@ func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time) error 
 
 // TokenByHash returns the token whose hex SHA-256 is hash, revoked or not
 // (the caller checks RevokedAt), or ENotFound.
-func (s *Store) TokenByHash(ctx context.Context, hash string) (Token, error) {
+func (s *Store) TokenByHash(ctx context.Context, hash string) (auth.Token, error) {
 	t, err := scanToken(s.r.QueryRowContext(ctx, s.q("SELECT "+tokenColumns+" FROM integration_tokens WHERE token_hash = ?"), hash))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Token{}, booking.Errorf(booking.ENotFound, "Token sconosciuto.")
+		return auth.Token{}, booking.Errorf(booking.ENotFound, "Token sconosciuto.")
 	}
 	return t, wrap(err)
 }
@@ -360,15 +334,10 @@ func (s *Store) CFOwner(ctx context.Context, cf, except string) (string, error) 
 	return login, wrap(err)
 }
 
-// ErrLastAdmin is the conflict of a change that would leave the Comune
-// without an enabled admin.
-var ErrLastAdmin = &booking.Error{Code: booking.EConflict,
-	Message: "È l'ultimo amministratore attivo: prima di disattivarlo o di cambiarne il ruolo nomini un altro amministratore."}
-
 // UpdateStaff changes the admin or operatore account login with change
 // (which edits the name, email, codice fiscale, role or Disabled and may
 // refuse with an error, returned as is), in one transaction. It refuses
-// with ErrLastAdmin a change that leaves no enabled admin, and with
+// with auth.ErrLastAdmin a change that leaves no enabled admin, and with
 // EConflict (field codice_fiscale) a codice fiscale of another account;
 // ENotFound when login is not a staff account. It returns the account
 // before and after the change.
@@ -413,7 +382,7 @@ func (s *Store) UpdateStaff(ctx context.Context, login string, now time.Time, ch
 				return wrap(err)
 			}
 			if n == 0 {
-				return ErrLastAdmin
+				return auth.ErrLastAdmin
 			}
 		}
 		disabled := 0

@@ -181,21 +181,8 @@ func (s *Store) Audit(ctx context.Context, e auth.AuditEntry) error {
 	return wrap(err)
 }
 
-// AuditFilter selects audit log entries; empty fields match everything.
-type AuditFilter struct {
-	Actor, Action, Target string
-	// Who matches, ignoring case, part of the actor as stored (a codice
-	// fiscale or "utente:<login>"), or part of the name or login of the
-	// account whose subject the actor is.
-	Who      string
-	From, To time.Time // To excluded
-	Limit    int       // default 100
-	// Newest returns the newest entries first (and the limit keeps them).
-	Newest bool
-}
-
-// where returns the WHERE clause of f and its arguments.
-func (f AuditFilter) where() (string, []any) {
+// auditWhere returns the WHERE clause of f and its arguments.
+func auditWhere(f auth.AuditFilter) (string, []any) {
 	q := " WHERE 1 = 1"
 	var args []any
 	for _, c := range []struct{ col, v string }{{"actor", f.Actor}, {"action", f.Action}, {"target", f.Target}} {
@@ -226,15 +213,15 @@ func (f AuditFilter) where() (string, []any) {
 
 // AuditLog returns the entries matching f, oldest first (newest first
 // with f.Newest).
-func (s *Store) AuditLog(ctx context.Context, f AuditFilter) ([]auth.AuditEntry, error) {
+func (s *Store) AuditLog(ctx context.Context, f auth.AuditFilter) ([]auth.AuditEntry, error) {
 	es, _, err := s.SearchAudit(ctx, f)
 	return es, err
 }
 
 // SearchAudit returns the entries matching f, at most f.Limit, and how
 // many match in all.
-func (s *Store) SearchAudit(ctx context.Context, f AuditFilter) ([]auth.AuditEntry, int, error) {
-	where, args := f.where()
+func (s *Store) SearchAudit(ctx context.Context, f auth.AuditFilter) ([]auth.AuditEntry, int, error) {
+	where, args := auditWhere(f)
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}

@@ -28,7 +28,7 @@ func TestAuditWhoAccents(t *testing.T) {
 			}
 		}
 		for who, want := range map[string]string{"niccolò": "b1", "NICCOLÒ": "b1", "àngelo": "b3"} {
-			es, err := s.AuditLog(ctx, sqlstore.AuditFilter{Who: who})
+			es, err := s.AuditLog(ctx, auth.AuditFilter{Who: who})
 			if err != nil || len(es) != 1 || es[0].Target != want {
 				t.Errorf("who %q: %+v, %v; want only %s", who, es, err, want)
 			}

@@ -252,7 +252,7 @@ func TestPurge(t *testing.T) {
 		if n := count(t, s, "SELECT COUNT(*) FROM feedback WHERE comment <> ''"); n != 1 || count(t, s, "SELECT COUNT(*) FROM feedback WHERE comment = ?", "Tutto chiaro") != 1 {
 			t.Error("feedback: want only the recent comment kept")
 		}
-		if es, _ := s.AuditLog(ctx, sqlstore.AuditFilter{Actor: cfMario}); len(es) != 1 || es[0].At.Year() != 2025 {
+		if es, _ := s.AuditLog(ctx, auth.AuditFilter{Actor: cfMario}); len(es) != 1 || es[0].At.Year() != 2025 {
 			t.Errorf("audit log after the purge: %+v", es)
 		}
 

@@ -2,34 +2,22 @@ package sqlstore
 
 import (
 	"context"
-	"time"
-)
 
-// EmailTemplate is the back office's version of the texts of one kind of
-// message ("confirmation", "cancellation", "reminder"): Go templates for the
-// subject, the plain-text body and the HTML body (see notify.Parts). A kind
-// without one uses the built-in texts.
-type EmailTemplate struct {
-	Kind      string
-	Subject   string
-	Text      string
-	HTML      string
-	UpdatedBy string
-	UpdatedAt time.Time
-}
+	"github.com/prenota/prenota/booking"
+)
 
 // EmailTemplates returns the back office's versions of the email templates,
 // by kind. It is one small query: the message worker calls it before each
 // message, so that a change applies to the next one.
-func (s *Store) EmailTemplates(ctx context.Context) (map[string]EmailTemplate, error) {
+func (s *Store) EmailTemplates(ctx context.Context) (map[string]booking.EmailTemplate, error) {
 	rows, err := s.r.QueryContext(ctx, "SELECT kind, subject, text_body, html_body, updated_by, updated_at FROM email_templates")
 	if err != nil {
 		return nil, wrap(err)
 	}
 	defer rows.Close()
-	out := map[string]EmailTemplate{}
+	out := map[string]booking.EmailTemplate{}
 	for rows.Next() {
-		var t EmailTemplate
+		var t booking.EmailTemplate
 		var at int64
 		if err := rows.Scan(&t.Kind, &t.Subject, &t.Text, &t.HTML, &t.UpdatedBy, &at); err != nil {
 			return nil, wrap(err)
@@ -42,7 +30,7 @@ func (s *Store) EmailTemplates(ctx context.Context) (map[string]EmailTemplate, e
 
 // SaveEmailTemplate stores t, replacing the kind's earlier version. The
 // caller checks the templates first (notify.CheckParts).
-func (s *Store) SaveEmailTemplate(ctx context.Context, t EmailTemplate) error {
+func (s *Store) SaveEmailTemplate(ctx context.Context, t booking.EmailTemplate) error {
 	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO email_templates (kind, subject, text_body, html_body, updated_by, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (kind) DO UPDATE SET subject = excluded.subject, text_body = excluded.text_body,

@@ -49,7 +49,7 @@ func TestPurgeCommand(t *testing.T) {
 			if b, _ := s.Booking(ctx, recentID); b.Anonymised() {
 				t.Errorf("recent booking anonymised: %+v", b)
 			}
-			es, err := s.AuditLog(ctx, sqlstore.AuditFilter{Action: app.AuditRetentionPurge})
+			es, err := s.AuditLog(ctx, auth.AuditFilter{Action: app.AuditRetentionPurge})
 			if err != nil || len(es) != 1 || es[0].Method != "cli" || !strings.Contains(es[0].Detail, "conservazione 24 mesi") {
 				t.Errorf("audit: %+v %v", es, err)
 			}
