@@ -76,14 +76,14 @@ func TestBrowserAdmin(t *testing.T) {
 	ctx := browsertest.New(t, browsertest.Desktop())
 	browsertest.Navigate(ctx, t, base+"/auth/password?next=/backoffice/")
 	run(t, ctx, chromedp.SetValue("#login", "admin"), chromedp.SetValue("#password", password))
-	browsertest.Click(ctx, t, "main form button[type=submit]")
+	browsertest.ClickAndLoad(ctx, t, "main form button[type=submit]")
 	browsertest.WaitVisible(ctx, t, `a[href="/backoffice/risorse"]`)
 	browsertest.Axe(ctx, t, "back office home")
 
 	browsertest.Navigate(ctx, t, base+"/backoffice/risorse/nuova?tipo=gruppo")
 	browsertest.Axe(ctx, t, "nuovo gruppo")
 	run(t, ctx, chromedp.SetValue("#name", "Ufficio Prove"))
-	browsertest.Click(ctx, t, "#risorsa-form button[type=submit]")
+	browsertest.ClickAndLoad(ctx, t, "#risorsa-form button[type=submit]")
 	browsertest.WaitVisible(ctx, t, ".alert-success")
 
 	browsertest.Navigate(ctx, t, base+"/backoffice/risorse/nuova?tipo=risorsa")
@@ -91,7 +91,7 @@ func TestBrowserAdmin(t *testing.T) {
 	group := get(t, ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('#parent_id option')].find(o => o.textContent.includes('Ufficio Prove')).value`))
 	run(t, ctx, chromedp.SetValue("#parent_id", group), chromedp.SetValue("#name", "Sportello Prove"), chromedp.SetValue("#hours_1", "09:00-12:00"),
 		chromedp.SetValue("#min_notice_minutes", "0"))
-	browsertest.Click(ctx, t, "#risorsa-form button[type=submit]")
+	browsertest.ClickAndLoad(ctx, t, "#risorsa-form button[type=submit]")
 	browsertest.WaitVisible(ctx, t, `#anteprima-griglia[data-slots="6"]`)
 	browsertest.Axe(ctx, t, "risorsa")
 	browsertest.Screenshot(ctx, t, "backoffice-risorsa")
@@ -269,7 +269,7 @@ func TestBrowserAdmin(t *testing.T) {
 	op := browsertest.New(t, browsertest.Phone())
 	browsertest.Navigate(op, t, base+"/auth/password?next=/backoffice/agenda/"+res)
 	run(t, op, chromedp.SetValue("#login", "op1"), chromedp.SetValue("#password", password))
-	browsertest.Click(op, t, "main form button[type=submit]")
+	browsertest.ClickAndLoad(op, t, "main form button[type=submit]")
 	browsertest.WaitVisible(op, t, "#agenda")
 	optext := func(sel string) string { return text(op, sel) }
 	if s := optext("main"); !strings.Contains(s, "lunedì 7 dicembre 2026") || !strings.Contains(s, b.Code) || !strings.Contains(s, b2.Code) || !strings.Contains(s, b3.Code) {
@@ -277,9 +277,9 @@ func TestBrowserAdmin(t *testing.T) {
 	}
 	browsertest.Axe(op, t, "agenda (operatore, phone)")
 	row := func(code string) string { return `#agenda tr[data-code="` + code + `"]` }
-	browsertest.Click(op, t, row(b.Code)+` input[value="presente"] ~ button`)
+	browsertest.ClickAndLoad(op, t, row(b.Code)+` input[value="presente"] ~ button`)
 	browsertest.WaitVisible(op, t, row(b.Code)+" strong")
-	browsertest.Click(op, t, row(b2.Code)+` input[value="assente"] ~ button`)
+	browsertest.ClickAndLoad(op, t, row(b2.Code)+` input[value="assente"] ~ button`)
 	browsertest.WaitVisible(op, t, row(b2.Code)+" strong")
 	if p, n := optext(row(b.Code)+" strong"), optext(row(b2.Code)+" strong"); p != "Presente" || n != "Non presentato" {
 		t.Fatalf("attendance shown: %q, %q", p, n)
@@ -287,10 +287,10 @@ func TestBrowserAdmin(t *testing.T) {
 	browsertest.Axe(op, t, "agenda with attendance (operatore, phone)")
 
 	const reason = "Ufficio chiuso per sciopero"
-	browsertest.Click(op, t, row(b3.Code)+` a[href$="/prenotazioni/`+b3.ID+`"].btn`)
+	browsertest.ClickAndLoad(op, t, row(b3.Code)+` a[href$="/prenotazioni/`+b3.ID+`"].btn`)
 	browsertest.WaitVisible(op, t, "#motivo")
 	run(t, op, chromedp.SetValue("#motivo", reason))
-	browsertest.Click(op, t, `form[action$="/annulla"] button[type=submit]`)
+	browsertest.ClickAndLoad(op, t, `form[action$="/annulla"] button[type=submit]`)
 	browsertest.WaitVisible(op, t, row(b3.Code))
 	if s := optext(row(b3.Code)); !strings.Contains(s, "Annullata: "+reason) {
 		t.Fatalf("cancelled row: %q", s)
@@ -309,7 +309,7 @@ func TestBrowserAdmin(t *testing.T) {
 		chromedp.SetValue("#cb-cf", p.CodiceFiscale), chromedp.SetValue("#cb-nascita", p.DataNascita.String()), chromedp.SetValue("#cb-sesso", p.Sesso),
 		chromedp.SetValue("#cb-prov", p.ProvinciaNascita), chromedp.SetValue("#cb-comune", p.ComuneNascita), chromedp.SetValue("#cb-email", p.Email),
 		chromedp.SetValue("#cb-tel", p.Telefono), chromedp.SetValue("#cb-motivo", "Passaporto"))
-	browsertest.Click(op, t, `form[action$="/prenota"] button[type=submit]`)
+	browsertest.ClickAndLoad(op, t, `form[action$="/prenota"] button[type=submit]`)
 	browsertest.WaitVisible(op, t, "#agenda tbody tr:nth-child(4)")
 	counter := get(t, op, chromedp.Evaluate[string](`[...document.querySelectorAll('#agenda tr[data-code]')].find(r => r.innerText.includes('`+p.CodiceFiscale+`'))?.dataset.code || ''`))
 	if counter == "" || !strings.Contains(optext(".alert-success"), "Prenotazione "+counter+" registrata") {

@@ -16,7 +16,7 @@ func TestBrowserEmailTemplates(t *testing.T) {
 	ctx := browsertest.New(t, browsertest.Desktop())
 	browsertest.Navigate(ctx, t, base+"/auth/password?next=/backoffice/testi/email")
 	run(t, ctx, chromedp.SetValue("#login", "admin"), chromedp.SetValue("#password", password))
-	browsertest.Click(ctx, t, "main form button[type=submit]")
+	browsertest.ClickAndLoad(ctx, t, "main form button[type=submit]")
 	browsertest.WaitVisible(ctx, t, `a[href="/backoffice/testi/email/conferma"]`)
 	browsertest.Axe(ctx, t, "modelli delle email")
 	browsertest.Screenshot(ctx, t, "elenco")
@@ -27,7 +27,7 @@ func TestBrowserEmailTemplates(t *testing.T) {
 	browsertest.Screenshot(ctx, t, "conferma")
 
 	run(t, ctx, chromedp.SetValue("#em-subject", "Conferma {{.Code"))
-	browsertest.Click(ctx, t, `button[value="salva"]`)
+	browsertest.ClickAndLoad(ctx, t, `button[value="salva"]`)
 	browsertest.WaitVisible(ctx, t, "#em-subject-err")
 	browsertest.Axe(ctx, t, "modello con un errore")
 }

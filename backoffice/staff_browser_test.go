@@ -28,14 +28,14 @@ func TestBrowserStaff(t *testing.T) {
 	}
 	browsertest.Navigate(ctx, t, base+"/auth/password?next=/backoffice/operatori")
 	run(t, ctx, chromedp.SetValue("#login", "admin"), chromedp.SetValue("#password", password))
-	browsertest.Click(ctx, t, "main form button[type=submit]")
+	browsertest.ClickAndLoad(ctx, t, "main form button[type=submit]")
 	browsertest.WaitVisible(ctx, t, `a[href="/backoffice/operatori/op1"]`)
 	browsertest.Axe(ctx, t, "operatori")
 
 	// A new account with invalid fields.
 	run(t, ctx, chromedp.SetValue("#u-login", "x"), chromedp.SetValue("#u-name", "Nuova Persona"), chromedp.SetValue("#u-email", "nuova"),
 		chromedp.SetValue("#u-pw", "corta"))
-	browsertest.Click(ctx, t, "#nuovo-account button[type=submit]")
+	browsertest.ClickAndLoad(ctx, t, "#nuovo-account button[type=submit]")
 	browsertest.WaitVisible(ctx, t, "#u-login.is-invalid")
 	if v := get(t, ctx, chromedp.Evaluate[string](`document.querySelector('#u-name').value + '|' + document.querySelector('#u-email').value`)); v != "Nuova Persona|nuova" {
 		t.Errorf("typed values not kept: %q", v)
@@ -43,13 +43,13 @@ func TestBrowserStaff(t *testing.T) {
 	browsertest.Axe(ctx, t, "operatori with errors")
 
 	// An invalid edit shows the errors by their fields and keeps the values.
-	browsertest.Click(ctx, t, `a[href="/backoffice/operatori/op1"]`)
+	browsertest.ClickAndLoad(ctx, t, `a[href="/backoffice/operatori/op1"]`)
 	browsertest.WaitVisible(ctx, t, "#account-form")
 	browsertest.Axe(ctx, t, "account")
 	// (SetValue refuses an empty value.)
 	get(t, ctx, chromedp.Evaluate[bool](`(document.querySelector('#s-name').value = '', true)`))
 	run(t, ctx, chromedp.SetValue("#s-email", "anna.verdi"), chromedp.SetValue("#s-cf", "FRRLCU92B29Z112X"))
-	browsertest.Click(ctx, t, "#account-form button[type=submit]")
+	browsertest.ClickAndLoad(ctx, t, "#account-form button[type=submit]")
 	browsertest.WaitVisible(ctx, t, "#s-email.is-invalid")
 	if s := text("main"); !strings.Contains(s, "Nome e cognome: il campo è obbligatorio.") || !strings.Contains(s, "Email: l'indirizzo non è valido") ||
 		!strings.Contains(s, "carattere di controllo del codice fiscale") {
@@ -64,7 +64,7 @@ func TestBrowserStaff(t *testing.T) {
 	// A valid edit, with the codice fiscale for SPID and CIE.
 	cf := auth.DemoIdentities[2].Person.CodiceFiscale
 	run(t, ctx, chromedp.SetValue("#s-name", "Luca Ferrari"), chromedp.SetValue("#s-email", "luca.ferrari@comune.demo.it"), chromedp.SetValue("#s-cf", strings.ToLower(cf)))
-	browsertest.Click(ctx, t, "#account-form button[type=submit]")
+	browsertest.ClickAndLoad(ctx, t, "#account-form button[type=submit]")
 	browsertest.WaitVisible(ctx, t, ".alert-success")
 	if u, _ := a.Store.UserByLogin(context.Background(), "op1"); u.Name != "Luca Ferrari" || u.CodiceFiscale != cf || u.Email != "luca.ferrari@comune.demo.it" {
 		t.Fatalf("saved account: %+v", u)
@@ -72,7 +72,7 @@ func TestBrowserStaff(t *testing.T) {
 	browsertest.Axe(ctx, t, "account saved")
 
 	// Disabled and enabled again by the buttons.
-	browsertest.Click(ctx, t, `form[action$="/disattiva"] button[type=submit]`)
+	browsertest.ClickAndLoad(ctx, t, `form[action$="/disattiva"] button[type=submit]`)
 	browsertest.WaitVisible(ctx, t, `form[action$="/riattiva"]`)
 	if u, _ := a.Store.UserByLogin(context.Background(), "op1"); !u.Disabled {
 		t.Fatal("op1 not disabled")
@@ -81,9 +81,9 @@ func TestBrowserStaff(t *testing.T) {
 		t.Errorf("state shown: %q", s)
 	}
 	browsertest.Axe(ctx, t, "account disabled")
-	browsertest.Click(ctx, t, `form[action$="/riattiva"] button[type=submit]`)
+	browsertest.ClickAndLoad(ctx, t, `form[action$="/riattiva"] button[type=submit]`)
 	browsertest.WaitVisible(ctx, t, `form[action$="/disattiva"]`)
-	browsertest.Click(ctx, t, `form[action$="/password"] button[type=submit]`)
+	browsertest.ClickAndLoad(ctx, t, `form[action$="/password"] button[type=submit]`)
 	// The page before had a success message too: wait for the new one.
 	waitText(t, ctx, ".alert-success", "luca.ferrari@comune.demo.it")
 	// One's own account has no disable button.
@@ -100,7 +100,7 @@ func TestBrowserStaff(t *testing.T) {
 	// A token made by the form and used by the API shows its last use.
 	browsertest.Navigate(ctx, t, base+"/backoffice/token")
 	run(t, ctx, chromedp.SetValue("#tk-name", "Totem"), chromedp.SetValue("#tk-scope", "read"))
-	browsertest.Click(ctx, t, `form[action="/backoffice/token"] button[type=submit]`)
+	browsertest.ClickAndLoad(ctx, t, `form[action="/backoffice/token"] button[type=submit]`)
 	browsertest.WaitVisible(ctx, t, "#nuovo-token")
 	token := get(t, ctx, chromedp.Evaluate[string](`document.querySelector('#nuovo-token').value`))
 	browsertest.Axe(ctx, t, "token created")
@@ -117,7 +117,7 @@ func TestBrowserStaff(t *testing.T) {
 	browsertest.Navigate(ctx, t, base+"/backoffice/audit")
 	browsertest.Axe(ctx, t, "audit")
 	run(t, ctx, chromedp.SetValue("#a-chi", "PROVA adm"), chromedp.SetValue("#a-azione", "staff_updated"))
-	browsertest.Click(ctx, t, "#filtro-registro button[type=submit]")
+	browsertest.ClickAndLoad(ctx, t, "#filtro-registro button[type=submit]")
 	browsertest.WaitVisible(ctx, t, `#registro tr[data-action="staff_updated"]`)
 	if s := text("#registro-conteggio"); !strings.Contains(s, "1 attività corrisponde al filtro") {
 		t.Errorf("count: %q", s)
