@@ -253,15 +253,22 @@ func cancellationSent(t *testing.T, s *sqlstore.Store, id string) bool {
 
 func auditActions(t *testing.T, s *sqlstore.Store, actor string) map[string]int {
 	t.Helper()
-	es, err := s.AuditLog(context.Background(), auth.AuditFilter{Actor: actor, Limit: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
 	m := map[string]int{}
-	for _, e := range es {
+	for _, e := range auditLog(t, s, auth.AuditFilter{Actor: actor}) {
 		m[e.Action]++
 	}
 	return m
+}
+
+// auditLog returns the audit entries of f (up to 1000).
+func auditLog(t *testing.T, s *sqlstore.Store, f auth.AuditFilter) []auth.AuditEntry {
+	t.Helper()
+	f.Limit = 1000
+	es, err := s.AuditLog(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return es
 }
 
 // TestBackOffice is the admin's and the operatore's work over HTTP, on both

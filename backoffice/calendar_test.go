@@ -52,17 +52,12 @@ func slotStarts(av availability) []string {
 	return out
 }
 
+// auditDetails returns "target detail" of the admin's entries of action.
 func auditDetails(t *testing.T, s *sqlstore.Store, action string) []string {
 	t.Helper()
-	es, err := s.AuditLog(context.Background(), auth.AuditFilter{Actor: "utente:admin", Limit: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []string
-	for _, e := range es {
-		if e.Action == action {
-			out = append(out, e.Target+" "+e.Detail)
-		}
+	for _, e := range auditLog(t, s, auth.AuditFilter{Actor: "utente:admin", Action: action}) {
+		out = append(out, e.Target+" "+e.Detail)
 	}
 	return out
 }

@@ -19,12 +19,8 @@ import (
 // staffAudit returns the details of the entries of action on target.
 func staffAudit(t *testing.T, s *sqlstore.Store, action, target string) []string {
 	t.Helper()
-	es, err := s.AuditLog(context.Background(), auth.AuditFilter{Action: action, Target: target, Limit: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []string
-	for _, e := range es {
+	for _, e := range auditLog(t, s, auth.AuditFilter{Action: action, Target: target}) {
 		out = append(out, e.Actor+": "+e.Detail)
 	}
 	return out
