@@ -143,7 +143,7 @@ func (a *App) setupIdentity(ctx context.Context, mux *http.ServeMux) error {
 				return err
 			}
 			p.Register(mux)
-			id.acsBypass = append(id.acsBypass, p.ACSPattern())
+			id.acsBypass = append(id.acsBypass, p.BypassPatterns()...)
 			*f.dst = p
 		}
 	}

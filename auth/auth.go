@@ -39,8 +39,19 @@ type Identity struct {
 	// IdP names the identity provider that asserted a SPID, CIE or OIDC
 	// identity (its entity ID or issuer).
 	IdP string `json:"idp,omitempty"`
+	// SAML is what single logout needs of a SPID or CIE login.
+	SAML *SAMLSession `json:"saml,omitempty"`
 	// At is when the identity logged in.
 	At time.Time `json:"at,omitzero"`
+}
+
+// SAMLSession names a SPID or CIE login at its identity provider: the
+// assertion's NameID (with its NameQualifier) and the AuthnStatement's
+// SessionIndex, which a LogoutRequest repeats.
+type SAMLSession struct {
+	NameID        string `json:"name_id"`
+	NameQualifier string `json:"name_qualifier,omitempty"`
+	SessionIndex  string `json:"session_index,omitempty"`
 }
 
 // Certified reports whether the identity was proven by a public digital
@@ -152,6 +163,15 @@ func (m *Manager) Update(ctx context.Context, id Identity) error { return m.put(
 
 // Logout ends the session server-side.
 func (m *Manager) Logout(ctx context.Context) error { return m.scs.Destroy(ctx) }
+
+// Token returns the token of the current session (after Login, the new
+// one), so that the session can be ended from another request (DestroyToken).
+func (m *Manager) Token(ctx context.Context) string { return m.scs.Token(ctx) }
+
+// DestroyToken ends the session with token, whichever request it belongs
+// to: a single logout from the identity provider arrives without the
+// session's cookie.
+func (m *Manager) DestroyToken(token string) error { return m.scs.Store.Delete(token) }
 
 // Put stores a value in the session (flash messages, the page's current hold).
 func (m *Manager) Put(ctx context.Context, key, value string) { m.scs.Put(ctx, key, value) }

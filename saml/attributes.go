@@ -37,7 +37,17 @@ func attributesOf(a *gosaml.Assertion) Attributes {
 // identityFrom maps a verified assertion to the identity and its certified
 // anagrafica.
 func identityFrom(a *gosaml.Assertion, method, idp string) (auth.Identity, error) {
-	return IdentityFromAttributes(attributesOf(a), method, idp)
+	id, err := IdentityFromAttributes(attributesOf(a), method, idp)
+	if err != nil {
+		return id, err
+	}
+	if a.Subject != nil && a.Subject.NameID != nil {
+		id.SAML = &auth.SAMLSession{NameID: a.Subject.NameID.Value, NameQualifier: a.Subject.NameID.NameQualifier}
+		if len(a.AuthnStatements) > 0 {
+			id.SAML.SessionIndex = a.AuthnStatements[0].SessionIndex
+		}
+	}
+	return id, nil
 }
 
 // IdentityFromAttributes maps SPID/CIE attributes to an identity:

@@ -38,6 +38,8 @@ import (
 type testIdP struct {
 	srv    *httptest.Server
 	idp    *samlidp.Server
+	key    *rsa.PrivateKey // signs the IdP's messages
+	cert   *x509.Certificate
 	mu     sync.Mutex
 	attrs  map[string]string
 	level  string
@@ -111,7 +113,7 @@ func newTestIdP(t *testing.T, name string) *testIdP {
 	}
 	idp.IDP.SessionProvider = ti
 	idp.IDP.AssertionMaker = ti
-	ti.idp = idp
+	ti.idp, ti.key, ti.cert = idp, key, cert
 	h = idp
 	return ti
 }
@@ -164,7 +166,7 @@ func newSPEnv(t *testing.T, dialect, name string, clock func() time.Time) *spEnv
 	mux := http.NewServeMux()
 	p.Register(mux)
 	acc.Register(mux)
-	h = auth.Protect(sessions.Middleware(mux), p.ACSPattern())
+	h = auth.Protect(sessions.Middleware(mux), p.BypassPatterns()...)
 
 	// The SP registers with the IdP by its metadata.
 	res, err = http.Get(e.srv.URL + "/auth/" + name + "/metadata")
@@ -181,6 +183,13 @@ func newSPEnv(t *testing.T, dialect, name string, clock func() time.Time) *spEnv
 	jar, _ := cookiejar.New(nil)
 	e.client = &http.Client{Jar: jar}
 	return e
+}
+
+// freshBrowser starts over with a browser without cookies and empty logs.
+func (e *spEnv) freshBrowser() {
+	jar, _ := cookiejar.New(nil)
+	e.client = &http.Client{Jar: jar}
+	e.logs.Reset()
 }
 
 var (

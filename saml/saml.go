@@ -18,7 +18,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/subtle"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
@@ -284,17 +283,32 @@ func (p *Provider) LoginProvider(next string) auth.Provider {
 // posts the Response to it).
 func (p *Provider) ACSPattern() string { return "POST /auth/" + p.cfg.Name + "/acs" }
 
+// SLOPattern is the ServeMux pattern of the single logout service, where
+// the IdP's page posts its LogoutRequest or LogoutResponse: a cross-site
+// POST too, trusted for its signature, not its origin.
+func (p *Provider) SLOPattern() string { return "POST /auth/" + p.cfg.Name + "/slo" }
+
+// BypassPatterns are the patterns that must bypass the cross-origin
+// protection: the ACS and the SLO service.
+func (p *Provider) BypassPatterns() []string { return []string{p.ACSPattern(), p.SLOPattern()} }
+
 // Register mounts the provider's endpoints:
 //
-//	GET  /auth/<name>/metadata          the signed SP metadata
+//	GET  /auth/<name>/metadata            the signed SP metadata
 //	GET  /auth/<name>/login?idp=…&next=…  posts a signed AuthnRequest to the IdP
-//	POST /auth/<name>/acs               the assertion consumer service
-//	GET, POST /auth/<name>/slo          ends the local session
+//	POST /auth/<name>/acs                 the assertion consumer service
+//	POST /auth/<name>/logout              single logout started here (same origin)
+//	POST /auth/<name>/slo                 the IdP's LogoutRequest or LogoutResponse
+//	GET  /auth/<name>/slo                 logs nobody out: back to the home page
 func (p *Provider) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /auth/"+p.cfg.Name+"/metadata", p.serveMetadata)
 	mux.HandleFunc("GET /auth/"+p.cfg.Name+"/login", p.login)
 	mux.HandleFunc(p.ACSPattern(), p.acs)
-	mux.HandleFunc("/auth/"+p.cfg.Name+"/slo", p.slo)
+	mux.HandleFunc("POST /auth/"+p.cfg.Name+"/logout", p.startLogout)
+	mux.HandleFunc(p.SLOPattern(), p.slo)
+	mux.HandleFunc("GET /auth/"+p.cfg.Name+"/slo", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	})
 }
 
 func (p *Provider) serveMetadata(w http.ResponseWriter, r *http.Request) {
@@ -308,7 +322,6 @@ type pending struct {
 	IdP     string    `json:"idp"`
 	Next    string    `json:"next"`
 	Relay   string    `json:"relay"`
-	Browser string    `json:"browser"` // SHA-256 of the binding cookie's value
 	Created time.Time `json:"created"`
 }
 
@@ -357,19 +370,49 @@ func (p *Provider) AuthnRequest(idp *gosaml.EntityDescriptor) (*gosaml.AuthnRequ
 	return req, nil
 }
 
-var postForm = template.Must(template.New("post").Parse(`<!doctype html>
+// autoPost is a page that posts a SAML message to the other party of the
+// exchange by itself, with a button for browsers without JavaScript.
+type autoPost struct {
+	Title, Text, Button string
+	URL, Field, Value   string
+	RelayState          string
+	Nonce               string
+}
+
+var autoPostPage = template.Must(template.New("post").Parse(`<!doctype html>
 <html lang="it"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex"><title>Accesso in corso — Prenota</title></head>
+<meta name="robots" content="noindex"><title>{{.Title}} — Prenota</title></head>
 <body><main class="container my-4">
-<h1>Accesso con {{.Label}}</h1>
-<p>Stiamo per portarla alla pagina del gestore dell'identità «{{.IdP}}». Se non succede nulla entro qualche secondo, prema il pulsante.</p>
+<h1>{{.Title}}</h1>
+<p>{{.Text}}</p>
 <form method="post" action="{{.URL}}" id="saml-form">
-<input type="hidden" name="SAMLRequest" value="{{.SAMLRequest}}">
-<input type="hidden" name="RelayState" value="{{.RelayState}}">
-<button type="submit" class="btn btn-primary">Prosegui verso il gestore dell'identità</button>
+<input type="hidden" name="{{.Field}}" value="{{.Value}}">
+{{with .RelayState}}<input type="hidden" name="RelayState" value="{{.}}">{{end}}
+<button type="submit" class="btn btn-primary">{{.Button}}</button>
 </form></main>
 <script nonce="{{.Nonce}}">document.getElementById('saml-form').submit();</script>
 </body></html>`))
+
+// writeAutoPost answers page, whose script alone may run and whose form
+// may post only to the destination's origin.
+func writeAutoPost(w http.ResponseWriter, page autoPost) {
+	page.Nonce = randomToken()
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+page.Nonce+"'; form-action "+formAction(page.URL)+"; frame-ancestors 'none'")
+	autoPostPage.Execute(w, page)
+}
+
+// encodeElement is el as base64 XML, for a posted form.
+func encodeElement(el *etree.Element) (string, error) {
+	doc := etree.NewDocument()
+	doc.SetRoot(el)
+	b, err := doc.WriteToBytes()
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(b), nil
+}
 
 func (p *Provider) login(w http.ResponseWriter, r *http.Request) {
 	a := p.cfg.Accounts
@@ -397,30 +440,25 @@ func (p *Provider) login(w http.ResponseWriter, r *http.Request) {
 	}
 	relay, browser := randomToken(), randomToken()
 	now := p.now()
-	data, _ := json.Marshal(pending{IdP: idp.EntityID, Next: auth.SafeNext(r.FormValue("next")), Relay: relay, Browser: digest(browser), Created: now})
-	if err := p.cfg.Store.PutAuthRequest(r.Context(), p.cfg.Name+":"+req.ID, data, now.Add(p.cfg.RequestTTL)); err != nil {
+	data, _ := json.Marshal(pending{IdP: idp.EntityID, Next: auth.SafeNext(r.FormValue("next")), Relay: relay, Created: now})
+	if err := p.cfg.Store.PutAuthRequest(r.Context(), p.pendingKey(req.ID, browser), data, now.Add(p.cfg.RequestTTL)); err != nil {
 		a.ErrorPage(w, r, "Accesso", booking.Internal(err))
 		return
 	}
-	doc := etree.NewDocument()
-	doc.SetRoot(req.Element())
-	xmlBytes, err := doc.WriteToBytes()
+	value, err := encodeElement(req.Element())
 	if err != nil {
 		a.ErrorPage(w, r, "Accesso", booking.Internal(err))
 		return
 	}
 	http.SetCookie(w, p.bindingCookie(browser, int(p.cfg.RequestTTL/time.Second)))
-	nonce := randomToken()
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+nonce+"'; form-action "+formAction(req.Destination)+"; frame-ancestors 'none'")
 	label := p.cfg.Label
 	if label == "" {
 		label = strings.ToUpper(p.cfg.Name)
 	}
 	label = strings.TrimPrefix(label, "Entra con ")
-	postForm.Execute(w, map[string]string{"Label": label, "IdP": idpName(idp), "URL": req.Destination,
-		"SAMLRequest": base64.StdEncoding.EncodeToString(xmlBytes), "RelayState": relay, "Nonce": nonce})
+	writeAutoPost(w, autoPost{Title: "Accesso con " + label,
+		Text:   "Stiamo per portarla alla pagina del gestore dell'identità «" + idpName(idp) + "». Se non succede nulla entro qualche secondo, prema il pulsante.",
+		Button: "Prosegui verso il gestore dell'identità", URL: req.Destination, Field: "SAMLRequest", Value: value, RelayState: relay})
 }
 
 var chooserList = template.Must(template.New("chooser").Parse(`<p>Scelga il suo gestore dell'identità digitale:</p>
@@ -457,25 +495,26 @@ var ErrRefused = errors.New("saml: response refused")
 
 // acs is the assertion consumer service: the IdP's page posts the Response
 // here (a cross-site POST, so the session cookie may not come with it: the
-// pending request is found in the database by InResponseTo, and the binding
-// cookie, scoped to this path, says it is the browser that asked).
+// pending request is found in the database by InResponseTo and the binding
+// cookie, scoped to this path, that says it is the browser that asked).
 func (p *Provider) acs(w http.ResponseWriter, r *http.Request) {
 	a := p.cfg.Accounts
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 	if err := r.ParseForm(); err != nil {
-		p.refuse(w, r, "", fmt.Errorf("form: %w", err))
+		p.refuse(w, r, fmt.Errorf("%w: form: %w", ErrRefused, err))
 		return
 	}
 	id, err := p.complete(r)
 	http.SetCookie(w, p.bindingCookie("", -1))
 	if err != nil {
-		p.refuse(w, r, "", err)
+		p.refuse(w, r, err)
 		return
 	}
 	if err := a.Login(r, id.Identity); err != nil {
 		a.ErrorPage(w, r, "Accesso", err)
 		return
 	}
+	p.rememberSession(r, id.Identity)
 	http.Redirect(w, r, id.next, http.StatusSeeOther)
 }
 
@@ -484,27 +523,58 @@ type completed struct {
 	next string
 }
 
-func (p *Provider) complete(r *http.Request) (completed, error) {
-	raw, err := base64.StdEncoding.DecodeString(r.PostForm.Get("SAMLResponse"))
+// statusError is a Response whose status is not Success: the IdP did not
+// authenticate the user, and says why in message.
+type statusError struct {
+	status, message string
+}
+
+func (e statusError) Error() string {
+	return fmt.Sprintf("%v: status %s, message %q", ErrRefused, e.status, e.message)
+}
+
+func (e statusError) Unwrap() error { return ErrRefused }
+
+// decode reads a posted SAML message (field name), refusing a DOCTYPE
+// before parsing.
+func decode(r *http.Request, name string) (*etree.Element, []byte, error) {
+	raw, err := base64.StdEncoding.DecodeString(r.PostForm.Get(name))
 	if err != nil || len(raw) == 0 {
-		return completed{}, fmt.Errorf("%w: SAMLResponse missing or not base64", ErrRefused)
+		return nil, nil, fmt.Errorf("%w: %s missing or not base64", ErrRefused, name)
+	}
+	if hasDoctype(raw) {
+		return nil, nil, fmt.Errorf("%w: %w", ErrRefused, errDoctype)
 	}
 	doc := etree.NewDocument()
 	if err := doc.ReadFromBytes(raw); err != nil || doc.Root() == nil {
-		return completed{}, fmt.Errorf("%w: SAMLResponse is not XML", ErrRefused)
+		return nil, nil, fmt.Errorf("%w: %s is not XML", ErrRefused, name)
+	}
+	return doc.Root(), raw, nil
+}
+
+func (p *Provider) complete(r *http.Request) (completed, error) {
+	root, _, err := decode(r, "SAMLResponse")
+	if err != nil {
+		return completed{}, err
 	}
 	// Only to find the pending request; ParseResponse checks it again
 	// against the signed content.
-	reqID := doc.Root().SelectAttrValue("InResponseTo", "")
+	reqID := root.SelectAttrValue("InResponseTo", "")
 	if reqID == "" {
 		return completed{}, fmt.Errorf("%w: unsolicited response (no InResponseTo)", ErrRefused)
 	}
-	data, ok, err := p.cfg.Store.TakeAuthRequest(r.Context(), p.cfg.Name+":"+reqID, p.now())
+	c, err := r.Cookie(p.bindingCookie("", 0).Name)
+	if err != nil || c.Value == "" {
+		return completed{}, fmt.Errorf("%w: the response comes to a browser that did not start this login", ErrRefused)
+	}
+	// The pending request is keyed by the browser too: a Response posted
+	// from another browser finds nothing and leaves it to the real one.
+	data, ok, err := p.cfg.Store.TakeAuthRequest(r.Context(), p.pendingKey(reqID, c.Value), p.now())
 	if err != nil {
 		return completed{}, err
 	}
 	if !ok {
-		return completed{}, fmt.Errorf("%w: InResponseTo %q is not a pending request of this SP (expired, used or never made)", ErrRefused, reqID)
+		return completed{}, fmt.Errorf("%w: InResponseTo %q is not a pending request of this SP from this browser (expired, used, never made or made by another browser)", ErrRefused, reqID)
 	}
 	var pd pending
 	if err := json.Unmarshal(data, &pd); err != nil {
@@ -517,19 +587,20 @@ func (p *Provider) complete(r *http.Request) (completed, error) {
 	if rs := r.PostForm.Get("RelayState"); rs != pd.Relay {
 		return completed{}, fmt.Errorf("%w: RelayState does not match the request", ErrRefused)
 	}
-	if c, err := r.Cookie(p.bindingCookie("", 0).Name); err != nil || subtle.ConstantTimeCompare([]byte(digest(c.Value)), []byte(pd.Browser)) != 1 {
-		return completed{}, fmt.Errorf("%w: the response comes to a browser that did not start this login", ErrRefused)
-	}
 	sp := p.sp(idp)
 	u := p.acsURL
 	r2 := r.Clone(r.Context())
 	r2.URL = &u // the public URL, as the Destination names it (behind proxies too)
 	assertion, err := sp.ParseResponse(r2, []string{reqID})
 	if err != nil {
-		var ire *gosaml.InvalidResponseError
-		if errors.As(err, &ire) && ire.PrivateErr != nil {
-			err = ire.PrivateErr
+		err = privateErr(err)
+		var bs gosaml.ErrBadStatus
+		if errors.As(err, &bs) {
+			return completed{}, statusError{status: bs.Status, message: statusMessage(root)}
 		}
+		return completed{}, fmt.Errorf("%w: %w", ErrRefused, err)
+	}
+	if err := checkProfile(root); err != nil {
 		return completed{}, fmt.Errorf("%w: %w", ErrRefused, err)
 	}
 	if assertion.Issuer.Value != idp.EntityID {
@@ -542,17 +613,29 @@ func (p *Provider) complete(r *http.Request) (completed, error) {
 	return completed{Identity: id, next: auth.SafeNext(pd.Next)}, nil
 }
 
+// pendingKey is the store key of a pending request made by the browser
+// whose binding cookie is browser.
+func (p *Provider) pendingKey(reqID, browser string) string {
+	return p.cfg.Name + ":" + reqID + ":" + digest(browser)
+}
+
 // refuse logs why a Response was refused, audits the failed login and
-// shows an Italian page (403).
-func (p *Provider) refuse(w http.ResponseWriter, r *http.Request, target string, err error) {
+// shows an Italian page: the anomaly's own page for the SPID error codes
+// (401), else a generic one (403).
+func (p *Provider) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	p.log.Warn("saml response refused", "provider", p.cfg.Name, "err", err)
-	p.cfg.Accounts.LoginFailed(r, p.cfg.Name, target, truncate(err.Error(), 500))
-	msg := "L'accesso non è riuscito: la risposta del gestore dell'identità non è valida o è scaduta. Ricominci l'accesso dalla pagina del servizio."
-	var bs gosaml.ErrBadStatus
-	if errors.As(err, &bs) {
-		msg = "L'accesso non è stato completato presso il gestore dell'identità (annullato o non riuscito). Può riprovare dalla pagina di accesso."
+	p.cfg.Accounts.LoginFailed(r, p.cfg.Name, "", truncate(err.Error(), 500))
+	var se statusError
+	if errors.As(err, &se) {
+		a, ok := anomalyOf(se.message)
+		if !ok {
+			a = otherAnomaly
+		}
+		p.showAnomaly(w, r, a)
+		return
 	}
-	p.cfg.Accounts.ErrorPage(w, r, "Accesso non riuscito", booking.Errorf(booking.EForbidden, "%s", msg))
+	p.cfg.Accounts.ErrorPage(w, r, "Accesso non riuscito", booking.Errorf(booking.EForbidden, "%s",
+		"L'accesso non è riuscito: la risposta del gestore dell'identità non è valida o è scaduta. Ricominci l'accesso dalla pagina del servizio."))
 }
 
 func truncate(s string, n int) string {
@@ -560,11 +643,4 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
-}
-
-// slo ends the local session (the IdP's single logout, or the user's);
-// SAML LogoutRequests are not answered.
-func (p *Provider) slo(w http.ResponseWriter, r *http.Request) {
-	p.cfg.Accounts.Logout(r)
-	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

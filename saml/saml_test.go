@@ -5,8 +5,8 @@ import (
 	"html"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -80,8 +80,8 @@ func refused(t *testing.T, e *spEnv, res *http.Response, why string) {
 		t.Errorf("session after a refused response: %+v", id)
 	}
 	es, _ := e.store.AuditLog(t.Context(), auth.AuditFilter{Action: "login_failed"})
-	if len(es) == 0 {
-		t.Error("refusal not in the audit log")
+	if !slices.ContainsFunc(es, func(a auth.AuditEntry) bool { return strings.Contains(strings.ToLower(a.Detail), why) }) {
+		t.Errorf("refusal for %q not in the audit log", why)
 	}
 }
 
@@ -103,24 +103,32 @@ func TestRefused(t *testing.T) {
 			e := newSPEnv(t, d, "spid", nil)
 			action, fields := e.startLogin(t, "/")
 			acs, resp := e.idpAnswer(t, action, fields)
+			binding := e.client.Jar.Cookies(mustURL(acs))
 			res := e.postACS(t, acs, resp)
 			res.Body.Close()
 			if res.StatusCode != http.StatusSeeOther {
 				t.Fatalf("first use: %s\n%s", res.Status, e.logs)
 			}
-			e.client.Jar.SetCookies(mustURL(e.srv.URL), []*http.Cookie{{Name: "prenota_session", Value: "x", MaxAge: -1}})
 			e.client.Post(e.srv.URL+"/auth/logout", "", nil)
+			e.client.Jar.SetCookies(mustURL(acs), binding) // the same browser posts it again
 			refused(t, e, e.postACS(t, acs, resp), "not a pending request")
 		})
 		t.Run(d+"/another browser", func(t *testing.T) {
 			// Login CSRF: a Response obtained in one browser, posted by
-			// another (the victim's, made to submit the attacker's form).
+			// another (the victim's, made to submit the attacker's form),
+			// with no login of its own or with one pending.
 			e := newSPEnv(t, d, "spid", nil)
 			action, fields := e.startLogin(t, "/")
 			acs, resp := e.idpAnswer(t, action, fields)
-			jar, _ := cookiejar.New(nil)
-			e.client = &http.Client{Jar: jar}
+			owner := e.client
+			e.freshBrowser()
 			refused(t, e, e.postACS(t, acs, resp), "did not start this login")
+			e.freshBrowser()
+			e.startLogin(t, "/") // this browser's own pending login
+			refused(t, e, e.postACS(t, acs, resp), "made by another browser")
+			// The pending request was not consumed: its browser logs in.
+			e.client = owner
+			accepted(t, e, e.postACS(t, acs, resp))
 		})
 		t.Run(d+"/replayed assertion under a new request", func(t *testing.T) {
 			// The same signed assertion posted again is refused by the
