@@ -36,15 +36,16 @@ import (
 // testIdP is an in-process SAML IdP (crewjam's samlidp) on loopback that
 // authenticates everyone as the user in attrs, at level SpidL2.
 type testIdP struct {
-	srv    *httptest.Server
-	idp    *samlidp.Server
-	key    *rsa.PrivateKey // signs the IdP's messages
-	cert   *x509.Certificate
-	mu     sync.Mutex
-	attrs  map[string]string
-	level  string
-	mutate func(*gosaml.Assertion) // changes the assertion before it is signed
-	last   *gosaml.AuthnRequest    // the last AuthnRequest received
+	srv     *httptest.Server
+	idp     *samlidp.Server
+	key     *rsa.PrivateKey // signs the IdP's messages
+	cert    *x509.Certificate
+	mu      sync.Mutex
+	attrs   map[string]string
+	level   string
+	mutate  func(*gosaml.Assertion) // changes the assertion before it is signed
+	last    *gosaml.AuthnRequest    // the last AuthnRequest received
+	logouts []gosaml.LogoutRequest  // the LogoutRequests received and accepted
 }
 
 func (t *testIdP) GetSession(w http.ResponseWriter, r *http.Request, req *gosaml.IdpAuthnRequest) *gosaml.Session {
@@ -71,6 +72,16 @@ func (t *testIdP) MakeAssertion(req *gosaml.IdpAuthnRequest, s *gosaml.Session) 
 	if t.mutate != nil {
 		t.mutate(req.Assertion)
 	}
+	return nil
+}
+
+// InvalidateSession ends the IdP's side of a single logout (samlidp's
+// SessionInvalidator): the test IdP keeps no sessions, it records the
+// request.
+func (t *testIdP) InvalidateSession(w http.ResponseWriter, r *http.Request, req *gosaml.IdpLogoutRequest) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.logouts = append(t.logouts, req.Request)
 	return nil
 }
 
@@ -127,6 +138,7 @@ type spEnv struct {
 	idp      *testIdP
 	logs     *bytes.Buffer
 	client   *http.Client
+	spCert   *x509.Certificate // signs the SP's messages
 }
 
 func newSPEnv(t *testing.T, dialect, name string, clock func() time.Time) *spEnv {
@@ -153,6 +165,7 @@ func newSPEnv(t *testing.T, dialect, name string, clock func() time.Time) *spEnv
 	sessions := auth.NewManager(e.store.Sessions(), auth.Options{})
 	acc := auth.NewAccounts(auth.AccountsConfig{Sessions: sessions, Store: e.store, BaseURL: e.srv.URL, Logger: log})
 	key, cert := selfSigned(t, 2048, "Comune di Prova")
+	e.spCert = cert
 	cfg := saml.Config{Name: name, BaseURL: e.srv.URL, Key: key, Cert: cert, IdPs: idps, Organization: "Comune di Prova",
 		IPACode: "c_h294", ContactEmail: "protocollo@comune.example.it", Store: e.store, Accounts: acc, Logger: log}
 	if clock != nil {

@@ -344,3 +344,10 @@ func TestAnomalyPages(t *testing.T) {
 		})
 	}
 }
+
+// etreeDoc is a document whose root is el.
+func etreeDoc(el *etree.Element) *etree.Document {
+	doc := etree.NewDocument()
+	doc.SetRoot(el)
+	return doc
+}

@@ -139,7 +139,16 @@ func (p *Provider) logoutResponse(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := p.sp(idp).ParseLogoutResponse(r, []string{reqID}); err != nil {
-		p.refuseLogout(w, r, privateErr(err))
+		err = privateErr(err)
+		var bs gosaml.ErrBadStatus
+		if errors.As(err, &bs) {
+			// Signed by the IdP, but it could not end its own session.
+			p.log.Warn("saml: the IdP did not end its session", "provider", p.cfg.Name, "status", bs.Status)
+			p.cfg.Accounts.ErrorPage(w, r, "Uscita", booking.Errorf(booking.EConflict, "%s",
+				"È uscito da questo servizio, ma il gestore dell'identità non ha confermato la chiusura della sua sessione presso di sé: per sicurezza chiuda il browser."))
+			return
+		}
+		p.refuseLogout(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)

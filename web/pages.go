@@ -164,10 +164,15 @@ func (s *server) passwordLogin(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) logout(w http.ResponseWriter, r *http.Request) error {
-	if h, ok := s.heldState(r); ok {
-		if id, ok := auth.Current(r.Context()); ok {
-			s.svc.Release(r.Context(), h.ID, id.Subject)
-		}
+	id, ok := auth.Current(r.Context())
+	if h, held := s.heldState(r); held && ok {
+		s.svc.Release(r.Context(), h.ID, id.Subject)
+	}
+	if ok && id.SAML != nil && (id.Method == "spid" || id.Method == "cie") {
+		// Single logout: the SAML provider ends the session here and at
+		// the IdP (307 keeps the POST).
+		http.Redirect(w, r, "/auth/"+id.Method+"/logout", http.StatusTemporaryRedirect)
+		return nil
 	}
 	if err := s.endSession(r); err != nil {
 		return err
