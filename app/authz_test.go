@@ -542,7 +542,11 @@ func testAuthorization(t *testing.T, dialect string) {
 func TestLoginPageMethods(t *testing.T) {
 	dir := t.TempDir()
 	key, cert := filepath.Join(dir, "sp.key"), filepath.Join(dir, "sp.crt")
-	if _, _, err := saml.GenerateKeyPair(key, cert, "http://127.0.0.1", "Comune di Prova", "c_prova"); err != nil {
+	spKey, spCert, err := saml.NewCertificate(saml.CertProfile{EntityID: "http://127.0.0.1/auth/spid/metadata", CommonName: "Comune di Prova", IPACode: "c_prova", Locality: "Prova"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := saml.WriteKeyPair(key, cert, spKey, spCert); err != nil {
 		t.Fatal(err)
 	}
 	idp := filepath.Join(dir, "idp.xml")
@@ -557,6 +561,7 @@ func TestLoginPageMethods(t *testing.T) {
 	cfg := Config{Addr: "127.0.0.1:0", DatabaseURL: testdb.URL(t, "sqlite"), BaseURL: "http://127.0.0.1"}
 	cfg.Identity.SPIDMetadata, cfg.Identity.CIEMetadata = []string{idp}, []string{idp}
 	cfg.Identity.SAMLKey, cfg.Identity.SAMLCert = key, cert
+	cfg.Identity.IPACode, cfg.Identity.Organization, cfg.Identity.ContactEmail = "c_prova", "Comune di Prova", "protocollo@comune.prova.example.it"
 	a, err := New(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)

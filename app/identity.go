@@ -65,6 +65,9 @@ func (c Config) validateIdentity() error {
 	if (len(ic.SPIDMetadata) > 0 || len(ic.CIEMetadata) > 0) && !c.Demo && (ic.SAMLKey == "" || ic.SAMLCert == "") {
 		errs = append(errs, errors.New("SPID/CIE need PRENOTA_SAML_KEY and PRENOTA_SAML_CERT"))
 	}
+	if !c.Demo {
+		errs = append(errs, ic.agidProblems()...)
+	}
 	if ic.SPIDLevel < 0 || ic.SPIDLevel > 3 {
 		errs = append(errs, fmt.Errorf("PRENOTA_SPID_LEVEL must be 1, 2 or 3, got %d", ic.SPIDLevel))
 	}
@@ -72,6 +75,26 @@ func (c Config) validateIdentity() error {
 		errs = append(errs, errors.New("OIDC needs both PRENOTA_OIDC_ISSUER and PRENOTA_OIDC_CLIENT_ID"))
 	}
 	return errors.Join(errs...)
+}
+
+// agidProblems lists what AgID would refuse in the metadata of an SPID or
+// CIE service provider: the ContactPerson of a public body (Avviso SPID
+// n. 29 v3) needs the IPA code, the ente's name and its email.
+func (ic IdentityConfig) agidProblems() []error {
+	if len(ic.SPIDMetadata) == 0 && len(ic.CIEMetadata) == 0 {
+		return nil
+	}
+	var errs []error
+	for _, f := range []struct{ value, flag, env, what string }{
+		{ic.IPACode, "--ipa-code", "PRENOTA_IPA_CODE", "the Comune's code in the IPA index (e.g. c_h501)"},
+		{ic.Organization, "--ente", "PRENOTA_ENTE", "the Comune's name (e.g. \"Comune di Roma\")"},
+		{ic.ContactEmail, "--ente-email", "PRENOTA_ENTE_EMAIL", "the Comune's contact email for AgID"},
+	} {
+		if strings.TrimSpace(f.value) == "" {
+			errs = append(errs, fmt.Errorf("SPID/CIE need %s (%s): %s, required by AgID in the metadata's ContactPerson", f.flag, f.env, f.what))
+		}
+	}
+	return errs
 }
 
 // Identity is the identity and access part of a running App: what the page
@@ -109,6 +132,11 @@ func (a *App) setupIdentity(ctx context.Context, mux *http.ServeMux) error {
 	if org == "" {
 		org = "Comune"
 	}
+	if cfg.Demo {
+		for _, err := range ic.agidProblems() {
+			a.log.Warn("demo mode: " + err.Error() + "; AgID would refuse this metadata")
+		}
+	}
 	if len(ic.SPIDMetadata) > 0 || len(ic.CIEMetadata) > 0 {
 		keyFile, certFile := ic.SAMLKey, ic.SAMLCert
 		if keyFile == "" {
@@ -117,7 +145,13 @@ func (a *App) setupIdentity(ctx context.Context, mux *http.ServeMux) error {
 		if certFile == "" {
 			certFile = filepath.Join("data", "saml.crt")
 		}
-		key, cert, made, err := saml.LoadOrGenerate(keyFile, certFile, cfg.Demo && !ic.Production, cfg.BaseURL, org, ic.IPACode)
+		ipa := ic.IPACode
+		if ipa == "" {
+			ipa = "demo"
+		}
+		profile := saml.CertProfile{EntityID: strings.TrimSuffix(cfg.BaseURL, "/") + "/auth/spid/metadata", CommonName: org, IPACode: ipa,
+			Locality: strings.TrimPrefix(org, "Comune di ")}
+		key, cert, made, err := saml.LoadOrGenerate(keyFile, certFile, cfg.Demo && !ic.Production, profile)
 		if err != nil {
 			return err
 		}

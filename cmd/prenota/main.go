@@ -46,6 +46,7 @@ commands:
   demo      load the demo Comune into an empty database and exit
   user add  create an account (prenota user add --login L --name N --email E [--cf CF] [--role R])
   purge     apply the Comune's retention period of personal data once and exit (for cron)
+  saml keygen  write the SP key and AgID-profile certificate (prenota saml keygen -h)
 
 flags (each also read from the PRENOTA_* variable in brackets):
 `
@@ -59,6 +60,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	cmd := args[0]
 	if cmd == "user" {
 		return runUser(ctx, args[1:], getenv, os.Stdin, stderr)
+	}
+	if cmd == "saml" {
+		return runSAML(args[1:], getenv, stderr)
 	}
 	f := newFlags(getenv, stderr)
 	if err := f.fs.Parse(args[1:]); err != nil {
