@@ -562,6 +562,7 @@ func TestLoginPageMethods(t *testing.T) {
 	cfg.Identity.SPIDMetadata, cfg.Identity.CIEMetadata = []string{idp}, []string{idp}
 	cfg.Identity.SAMLKey, cfg.Identity.SAMLCert = key, cert
 	cfg.Identity.IPACode, cfg.Identity.Organization, cfg.Identity.ContactEmail = "c_prova", "Comune di Prova", "protocollo@comune.prova.example.it"
+	cfg.Identity.Municipality = "H294"
 	a, err := New(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -34,6 +34,9 @@ type IdentityConfig struct {
 	// Organization, IPACode and ContactEmail describe the Comune in the SP
 	// metadata. [PRENOTA_ENTE, PRENOTA_IPA_CODE, PRENOTA_ENTE_EMAIL]
 	Organization, IPACode, ContactEmail string
+	// Municipality is the Belfiore code of the Comune (e.g. H501), for the
+	// CIE metadata. [PRENOTA_ENTE_COMUNE]
+	Municipality string
 	// OIDC login through a proxy in front of SPID/CIE.
 	// [PRENOTA_OIDC_ISSUER, PRENOTA_OIDC_CLIENT_ID, PRENOTA_OIDC_CLIENT_SECRET,
 	// PRENOTA_OIDC_FISCAL_NUMBER_CLAIM]
@@ -93,6 +96,9 @@ func (ic IdentityConfig) agidProblems() []error {
 		if strings.TrimSpace(f.value) == "" {
 			errs = append(errs, fmt.Errorf("SPID/CIE need %s (%s): %s, required by AgID in the metadata's ContactPerson", f.flag, f.env, f.what))
 		}
+	}
+	if len(ic.CIEMetadata) > 0 && strings.TrimSpace(ic.Municipality) == "" {
+		errs = append(errs, errors.New("CIE needs --ente-comune (PRENOTA_ENTE_COMUNE): the Belfiore code of the Comune (e.g. H501), required in the CIE metadata's cie:Municipality"))
 	}
 	return errs
 }
@@ -171,7 +177,7 @@ func (a *App) setupIdentity(ctx context.Context, mux *http.ServeMux) error {
 				return fmt.Errorf("%s metadata: %w", f.name, err)
 			}
 			p, err := saml.New(saml.Config{Name: f.name, Label: f.label, BaseURL: cfg.BaseURL, Key: key, Cert: cert, IdPs: idps,
-				Level: ic.SPIDLevel, Organization: org, IPACode: ic.IPACode, ContactEmail: ic.ContactEmail,
+				Level: ic.SPIDLevel, Organization: org, IPACode: ic.IPACode, ContactEmail: ic.ContactEmail, Municipality: ic.Municipality,
 				Store: a.Store, Accounts: id.Accounts, Logger: a.log})
 			if err != nil {
 				return err

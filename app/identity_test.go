@@ -63,14 +63,14 @@ func TestIdentityWiring(t *testing.T) {
 func TestAgIDConfigurationRefused(t *testing.T) {
 	for _, production := range []bool{false, true} {
 		cfg := Config{Addr: "127.0.0.1:0", DatabaseURL: testdb.URL(t, "sqlite"), BaseURL: "https://prenota.comune.example.it"}
-		cfg.Identity = IdentityConfig{Production: production, SPIDMetadata: []string{"idp.xml"}, SAMLKey: "sp.key", SAMLCert: "sp.crt"}
+		cfg.Identity = IdentityConfig{Production: production, SPIDMetadata: []string{"idp.xml"}, CIEMetadata: []string{"cie.xml"}, SAMLKey: "sp.key", SAMLCert: "sp.crt"}
 		_, err := New(t.Context(), cfg)
-		for _, want := range []string{"--ipa-code (PRENOTA_IPA_CODE)", "--ente (PRENOTA_ENTE)", "--ente-email (PRENOTA_ENTE_EMAIL)"} {
+		for _, want := range []string{"--ipa-code (PRENOTA_IPA_CODE)", "--ente (PRENOTA_ENTE)", "--ente-email (PRENOTA_ENTE_EMAIL)", "--ente-comune (PRENOTA_ENTE_COMUNE)"} {
 			if err == nil || !strings.Contains(err.Error(), want) {
 				t.Errorf("production %v: error %v does not name %s", production, err, want)
 			}
 		}
-		cfg.Identity.IPACode, cfg.Identity.Organization = "c_h294", "Comune di Prova"
+		cfg.Identity.IPACode, cfg.Identity.Organization, cfg.Identity.Municipality = "c_h294", "Comune di Prova", "H294"
 		_, err = New(t.Context(), cfg)
 		if err == nil || strings.Contains(err.Error(), "--ipa-code") || !strings.Contains(err.Error(), "--ente-email") {
 			t.Errorf("production %v, only the email missing: %v", production, err)

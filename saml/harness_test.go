@@ -167,7 +167,7 @@ func newSPEnv(t *testing.T, dialect, name string, clock func() time.Time) *spEnv
 	key, cert := selfSigned(t, 2048, "Comune di Prova")
 	e.spCert = cert
 	cfg := saml.Config{Name: name, BaseURL: e.srv.URL, Key: key, Cert: cert, IdPs: idps, Organization: "Comune di Prova",
-		IPACode: "c_h294", ContactEmail: "protocollo@comune.example.it", Store: e.store, Accounts: acc, Logger: log}
+		IPACode: "c_h294", ContactEmail: "protocollo@comune.example.it", Municipality: "H294", Store: e.store, Accounts: acc, Logger: log}
 	if clock != nil {
 		cfg.Now = clock
 	}

@@ -11,6 +11,8 @@ import (
 	"github.com/beevik/etree"
 	gosaml "github.com/crewjam/saml"
 	"github.com/crewjam/saml/samlsp"
+
+	"github.com/prenota/prenota/places"
 )
 
 // LoadIdPMetadata reads identity provider metadata from paths: files, or
@@ -118,9 +120,21 @@ func idpName(ed *gosaml.EntityDescriptor) string {
 	return ed.EntityID
 }
 
-// The SPID attributes Prenota asks for (AgID, "Tabella attributi SPID"), in
-// the AttributeConsumingService of the SP metadata.
-var requestedAttributes = []string{"fiscalNumber", "name", "familyName", "dateOfBirth", "placeOfBirth", "gender", "email", "mobilePhone"}
+// The attributes Prenota asks for in the AttributeConsumingService of the
+// SP metadata: of SPID's (AgID, "Tabella attributi SPID") those the
+// anagrafica needs; of CIE's, the ones CIE releases.
+var (
+	spidAttributes = []string{"fiscalNumber", "name", "familyName", "dateOfBirth", "placeOfBirth", "gender", "email", "mobilePhone"}
+	cieAttributes  = []string{"fiscalNumber", "name", "familyName", "dateOfBirth"}
+)
+
+// The namespaces of the ContactPerson extensions.
+const (
+	nsSPIDExtensions = "https://spid.gov.it/saml-extensions"
+	nsCIEExtensions  = "https://www.cartaidentita.interno.gov.it/saml-extensions"
+)
+
+func (p *Provider) isCIE() bool { return p.cfg.Name == "cie" }
 
 const attrNameFormatBasic = "urn:oasis:names:tc:SAML:2.0:attrname-format:basic"
 
@@ -134,8 +148,12 @@ func (p *Provider) metadata() *gosaml.EntityDescriptor {
 	t := true
 	sd := &ed.SPSSODescriptors[0]
 	sd.AssertionConsumerServices = []gosaml.IndexedEndpoint{{Binding: gosaml.HTTPPostBinding, Location: p.acsURL.String(), Index: 0, IsDefault: &t}}
+	attrs := spidAttributes
+	if p.isCIE() {
+		attrs = cieAttributes
+	}
 	var ras []gosaml.RequestedAttribute
-	for _, a := range requestedAttributes {
+	for _, a := range attrs {
 		ras = append(ras, gosaml.RequestedAttribute{Attribute: gosaml.Attribute{Name: a, NameFormat: attrNameFormatBasic}})
 	}
 	sd.AttributeConsumingServices = []gosaml.AttributeConsumingService{{
@@ -161,6 +179,50 @@ func (p *Provider) metadata() *gosaml.EntityDescriptor {
 	return ed
 }
 
+// spidContact adds the ContactPerson of a public body with the SPID
+// extensions (Avviso SPID n. 29 v3): contactType "other", spid:IPACode,
+// spid:Public, the email.
+func (p *Provider) spidContact(root *etree.Element) {
+	root.CreateAttr("xmlns:spid", nsSPIDExtensions)
+	cp := root.CreateElement("ContactPerson")
+	cp.CreateAttr("contactType", "other")
+	ext := cp.CreateElement("Extensions")
+	if p.cfg.IPACode != "" {
+		ext.CreateElement("spid:IPACode").SetText(p.cfg.IPACode)
+	}
+	ext.CreateElement("spid:Public")
+	if p.cfg.ContactEmail != "" {
+		cp.CreateElement("EmailAddress").SetText(p.cfg.ContactEmail)
+	}
+}
+
+// cieContact adds the ContactPerson of a public body with the CIE
+// extensions (CIE's technical manual for service providers): contactType
+// "administrative", cie:Public, cie:IPACode, cie:Municipality (the
+// Belfiore code of the seat), cie:Province, cie:Country, then md:Company
+// and the email.
+func (p *Provider) cieContact(root *etree.Element) {
+	root.CreateAttr("xmlns:cie", nsCIEExtensions)
+	cp := root.CreateElement("ContactPerson")
+	cp.CreateAttr("contactType", "administrative")
+	ext := cp.CreateElement("Extensions")
+	ext.CreateElement("cie:Public")
+	if p.cfg.IPACode != "" {
+		ext.CreateElement("cie:IPACode").SetText(p.cfg.IPACode)
+	}
+	if m := strings.ToUpper(p.cfg.Municipality); m != "" {
+		ext.CreateElement("cie:Municipality").SetText(m)
+		if c, ok := places.ComuneByBelfiore(m); ok && c.Province != "" {
+			ext.CreateElement("cie:Province").SetText(c.Province)
+		}
+	}
+	ext.CreateElement("cie:Country").SetText("IT")
+	cp.CreateElement("Company").SetText(p.cfg.Organization)
+	if p.cfg.ContactEmail != "" {
+		cp.CreateElement("EmailAddress").SetText(p.cfg.ContactEmail)
+	}
+}
+
 // signedMetadata returns the metadata XML with an enveloped RSA-SHA256
 // signature as the first child of the EntityDescriptor.
 func (p *Provider) signedMetadata() ([]byte, error) {
@@ -174,21 +236,12 @@ func (p *Provider) signedMetadata() ([]byte, error) {
 		return nil, err
 	}
 	root := doc.Root()
-	if p.cfg.IPACode != "" || p.cfg.ContactEmail != "" {
-		// md:ContactPerson with the SPID extensions for public bodies
-		// (Avviso SPID n. 29 v3): it goes after md:Organization, which
-		// closes the EntityDescriptor.
-		root.CreateAttr("xmlns:spid", "https://spid.gov.it/saml-extensions")
-		cp := root.CreateElement("ContactPerson")
-		cp.CreateAttr("contactType", "other")
-		ext := cp.CreateElement("Extensions")
-		if p.cfg.IPACode != "" {
-			ext.CreateElement("spid:IPACode").SetText(p.cfg.IPACode)
-		}
-		ext.CreateElement("spid:Public")
-		if p.cfg.ContactEmail != "" {
-			cp.CreateElement("EmailAddress").SetText(p.cfg.ContactEmail)
-		}
+	// md:ContactPerson goes after md:Organization, which closes the
+	// EntityDescriptor.
+	if p.isCIE() {
+		p.cieContact(root)
+	} else if p.cfg.IPACode != "" || p.cfg.ContactEmail != "" {
+		p.spidContact(root)
 	}
 	ctx, err := gosaml.GetSigningContext(p.sp(nil))
 	if err != nil {

@@ -80,6 +80,9 @@ type Config struct {
 	// in the IPA index and ContactEmail its contact, for the SPID
 	// ContactPerson of public bodies.
 	Organization, IPACode, ContactEmail string
+	// Municipality is the Belfiore code of the Comune (e.g. H501), for the
+	// CIE metadata's cie:Municipality.
+	Municipality string
 	// RequestTTL bounds the time from the login to the IdP's answer;
 	// default 15 minutes.
 	RequestTTL time.Duration

@@ -48,6 +48,7 @@ func (f *flags) identityFlags(getenv func(string) string) {
 	f.fs.StringVar(&ic.Organization, "ente", env("PRENOTA_ENTE"), "the Comune's name for the SAML metadata [PRENOTA_ENTE]")
 	f.fs.StringVar(&ic.IPACode, "ipa-code", env("PRENOTA_IPA_CODE"), "the Comune's IPA code for the SPID metadata [PRENOTA_IPA_CODE]")
 	f.fs.StringVar(&ic.ContactEmail, "ente-email", env("PRENOTA_ENTE_EMAIL"), "contact email for the SPID metadata [PRENOTA_ENTE_EMAIL]")
+	f.fs.StringVar(&ic.Municipality, "ente-comune", env("PRENOTA_ENTE_COMUNE"), "the Comune's Belfiore code (e.g. H501) for the CIE metadata [PRENOTA_ENTE_COMUNE]")
 	f.fs.StringVar(&ic.OIDCIssuer, "oidc-issuer", env("PRENOTA_OIDC_ISSUER"), "OpenID Connect issuer URL [PRENOTA_OIDC_ISSUER]")
 	f.fs.StringVar(&ic.OIDCClientID, "oidc-client-id", env("PRENOTA_OIDC_CLIENT_ID"), "OpenID Connect client ID [PRENOTA_OIDC_CLIENT_ID]")
 	ic.OIDCClientSecret = fileEnv(getenv, "PRENOTA_OIDC_CLIENT_SECRET") // a secret: environment or _FILE only
