@@ -588,9 +588,14 @@ func TestLoginPageMethods(t *testing.T) {
 	if p := c.post("/accedi/demo", url.Values{"cf": {authzMario}}); p.status != http.StatusNotFound {
 		t.Errorf("demo login outside demo mode: %d", p.status)
 	}
-	// The SPID link starts the login (one IdP: its AuthnRequest).
-	if p := c.get("/auth/spid/login?next=%2Fprenotazioni"); p.status != http.StatusOK || !strings.Contains(p.body, "SAMLRequest") {
-		t.Errorf("SPID login: %d\n%.1000s", p.status, p.body)
+	// The SPID link lists the IdPs (even one, as AgID's button does); the
+	// CIE link, with its one IdP, starts the login (its AuthnRequest).
+	if p := c.get("/auth/spid/login?next=%2Fprenotazioni"); p.status != http.StatusOK ||
+		!strings.Contains(p.body, `href="/auth/spid/login?idp=https%3A%2F%2Fidp.example%2F&amp;next=%2Fprenotazioni"`) {
+		t.Errorf("SPID login: %d\n%.3000s", p.status, p.body)
+	}
+	if p := c.get("/auth/cie/login?next=%2Fprenotazioni"); p.status != http.StatusOK || !strings.Contains(p.body, "SAMLRequest") {
+		t.Errorf("CIE login: %d\n%.1000s", p.status, p.body)
 	}
 	// Wrong credentials: 401 on the page, the failure audited.
 	if p := c.post("/accedi/credenziali", url.Values{"utente": {"nessuno"}, "password": {"sbagliata-davvero"}}); p.status != http.StatusUnauthorized ||

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -37,6 +36,11 @@ type IdentityConfig struct {
 	// Municipality is the Belfiore code of the Comune (e.g. H501), for the
 	// CIE metadata. [PRENOTA_ENTE_COMUNE]
 	Municipality string
+	// DemoIdP adds, in demo mode, the built-in test identity providers at
+	// /demo/idp/spid and /demo/idp/cie, which speak real SAML to the SPID
+	// and CIE providers (enabled even without IdP metadata).
+	// [PRENOTA_DEMO_IDP, default on with --demo]
+	DemoIdP bool
 	// OIDC login through a proxy in front of SPID/CIE.
 	// [PRENOTA_OIDC_ISSUER, PRENOTA_OIDC_CLIENT_ID, PRENOTA_OIDC_CLIENT_SECRET,
 	// PRENOTA_OIDC_FISCAL_NUMBER_CLAIM]
@@ -69,7 +73,7 @@ func (c Config) validateIdentity() error {
 		errs = append(errs, errors.New("SPID/CIE need PRENOTA_SAML_KEY and PRENOTA_SAML_CERT"))
 	}
 	if !c.Demo {
-		errs = append(errs, ic.agidProblems()...)
+		errs = append(errs, ic.agidProblems(len(ic.SPIDMetadata) > 0, len(ic.CIEMetadata) > 0)...)
 	}
 	if ic.SPIDLevel < 0 || ic.SPIDLevel > 3 {
 		errs = append(errs, fmt.Errorf("PRENOTA_SPID_LEVEL must be 1, 2 or 3, got %d", ic.SPIDLevel))
@@ -83,8 +87,8 @@ func (c Config) validateIdentity() error {
 // agidProblems lists what AgID would refuse in the metadata of an SPID or
 // CIE service provider: the ContactPerson of a public body (Avviso SPID
 // n. 29 v3) needs the IPA code, the ente's name and its email.
-func (ic IdentityConfig) agidProblems() []error {
-	if len(ic.SPIDMetadata) == 0 && len(ic.CIEMetadata) == 0 {
+func (ic IdentityConfig) agidProblems(spid, cie bool) []error {
+	if !spid && !cie {
 		return nil
 	}
 	var errs []error
@@ -97,7 +101,7 @@ func (ic IdentityConfig) agidProblems() []error {
 			errs = append(errs, fmt.Errorf("SPID/CIE need %s (%s): %s, required by AgID in the metadata's ContactPerson", f.flag, f.env, f.what))
 		}
 	}
-	if len(ic.CIEMetadata) > 0 && strings.TrimSpace(ic.Municipality) == "" {
+	if cie && strings.TrimSpace(ic.Municipality) == "" {
 		errs = append(errs, errors.New("CIE needs --ente-comune (PRENOTA_ENTE_COMUNE): the Belfiore code of the Comune (e.g. H501), required in the CIE metadata's cie:Municipality"))
 	}
 	return errs
@@ -134,58 +138,8 @@ func (a *App) setupIdentity(ctx context.Context, mux *http.ServeMux) error {
 	}
 	id.Accounts = auth.NewAccounts(auth.AccountsConfig{Sessions: a.Sessions, Store: a.Store, BaseURL: cfg.BaseURL, Demo: cfg.Demo,
 		Limits: id.Limits, Lockout: ic.Lockout, Providers: id.LoginProviders, Logger: a.log, Frame: frame})
-	org := ic.Organization
-	if org == "" {
-		org = "Comune"
-	}
-	if cfg.Demo {
-		for _, err := range ic.agidProblems() {
-			a.log.Warn("demo mode: " + err.Error() + "; AgID would refuse this metadata")
-		}
-	}
-	if len(ic.SPIDMetadata) > 0 || len(ic.CIEMetadata) > 0 {
-		keyFile, certFile := ic.SAMLKey, ic.SAMLCert
-		if keyFile == "" {
-			keyFile = filepath.Join("data", "saml.key")
-		}
-		if certFile == "" {
-			certFile = filepath.Join("data", "saml.crt")
-		}
-		ipa := ic.IPACode
-		if ipa == "" {
-			ipa = "demo"
-		}
-		profile := saml.CertProfile{EntityID: strings.TrimSuffix(cfg.BaseURL, "/") + "/auth/spid/metadata", CommonName: org, IPACode: ipa,
-			Locality: strings.TrimPrefix(org, "Comune di ")}
-		key, cert, made, err := saml.LoadOrGenerate(keyFile, certFile, cfg.Demo && !ic.Production, profile)
-		if err != nil {
-			return err
-		}
-		if made {
-			a.log.Warn("generated a self-signed SAML key pair (demo only)", "key", keyFile, "cert", certFile)
-		}
-		for _, f := range []struct {
-			name, label string
-			files       []string
-			dst         **saml.Provider
-		}{{"spid", "Entra con SPID", ic.SPIDMetadata, &id.SPID}, {"cie", "Entra con CIE", ic.CIEMetadata, &id.CIE}} {
-			if len(f.files) == 0 {
-				continue
-			}
-			idps, err := saml.LoadIdPMetadata(f.files)
-			if err != nil {
-				return fmt.Errorf("%s metadata: %w", f.name, err)
-			}
-			p, err := saml.New(saml.Config{Name: f.name, Label: f.label, BaseURL: cfg.BaseURL, Key: key, Cert: cert, IdPs: idps,
-				Level: ic.SPIDLevel, Organization: org, IPACode: ic.IPACode, ContactEmail: ic.ContactEmail, Municipality: ic.Municipality,
-				Store: a.Store, Accounts: id.Accounts, Logger: a.log})
-			if err != nil {
-				return err
-			}
-			p.Register(mux)
-			id.acsBypass = append(id.acsBypass, p.BypassPatterns()...)
-			*f.dst = p
-		}
+	if err := a.setupSAML(id, mux); err != nil {
+		return err
 	}
 	if ic.OIDCIssuer != "" {
 		p, err := oidc.New(ctx, oidc.Config{Issuer: ic.OIDCIssuer, ClientID: ic.OIDCClientID, ClientSecret: ic.OIDCClientSecret,

@@ -257,3 +257,7 @@ func (p *Provider) signedMetadata() ([]byte, error) {
 	out.SetRoot(root)
 	return out.WriteToBytes()
 }
+
+// Metadata is the SP's metadata (unsigned), for an IdP that is given it
+// directly (the demo's).
+func (p *Provider) Metadata() *gosaml.EntityDescriptor { return p.metadata() }

@@ -424,7 +424,9 @@ func (p *Provider) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	idpID := r.FormValue("idp")
-	if idpID == "" && len(p.cfg.IdPs) == 1 {
+	if idpID == "" && len(p.cfg.IdPs) == 1 && p.isCIE() {
+		// CIE has one IdP; SPID always shows its list of IdPs, as AgID's
+		// login button does.
 		idpID = p.cfg.IdPs[0].EntityID
 	}
 	if idpID == "" {
@@ -464,8 +466,9 @@ func (p *Provider) login(w http.ResponseWriter, r *http.Request) {
 		Button: "Prosegui verso il gestore dell'identità", URL: req.Destination, Field: "SAMLRequest", Value: value, RelayState: relay})
 }
 
-var chooserList = template.Must(template.New("chooser").Parse(`<p>Scelga il suo gestore dell'identità digitale:</p>
-<ul class="list-unstyled">{{range .IdPs}}<li><a class="btn btn-outline-primary my-1" href="{{.LoginURL}}">{{.Name}}</a></li>{{end}}</ul>`))
+var chooserList = template.Must(template.New("chooser").Parse(`<p>Scelga il gestore della sua identità digitale: la porteremo alla sua pagina di accesso.</p>
+<ul class="list-unstyled" id="gestori">{{range .IdPs}}<li><a class="btn btn-outline-primary my-1 gestore" href="{{.LoginURL}}">{{.Name}}</a></li>{{end}}</ul>
+<p class="small"><a href="/accedi">Torna alle modalità di accesso</a></p>`))
 
 // chooser lists the IdPs when the login page did not say which.
 func (p *Provider) chooser(w http.ResponseWriter, r *http.Request) {

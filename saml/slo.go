@@ -66,6 +66,7 @@ func (p *Provider) startLogout(w http.ResponseWriter, r *http.Request) {
 	sp := p.sp(idp)
 	dest := sp.GetSLOBindingLocation(gosaml.HTTPPostBinding)
 	if dest == "" {
+		p.log.Warn("saml: the IdP has no HTTP-POST SingleLogoutService: logged out here only", "provider", p.cfg.Name, "idp", idp.EntityID)
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}

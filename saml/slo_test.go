@@ -2,6 +2,7 @@ package saml_test
 
 import (
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"io"
 	"net/http"
@@ -156,18 +157,25 @@ func TestSingleLogout(t *testing.T) {
 			}
 		})
 		foreignKey, foreignCert := selfSigned(t, 2048, "altro-idp")
+		idpKey := &signer{e.idp.key, e.idp.cert}
 		for _, tc := range []struct {
-			name string
-			by   *signer
-			why  string
+			name    string
+			by      *signer
+			doctype bool
+			why     string
 		}{
-			{"unsigned", nil, "signature"},
-			{"signed by another key", &signer{foreignKey, foreignCert}, "certificate"},
+			{"unsigned", nil, false, "signature"},
+			{"signed by another key", &signer{foreignKey, foreignCert}, false, "certificate"},
+			{"signed, with a DOCTYPE", idpKey, true, "doctype"},
 		} {
 			t.Run(d+"/LogoutRequest "+tc.name, func(t *testing.T) {
 				e.freshBrowser()
 				e.loggedIn(t)
 				_, f := e.idpLogoutRequest(t, mustIdentity(t, e), tc.by)
+				if tc.doctype {
+					raw, _ := base64.StdEncoding.DecodeString(f.Get("SAMLRequest"))
+					f.Set("SAMLRequest", base64.StdEncoding.EncodeToString(append([]byte(`<!DOCTYPE LogoutRequest [<!ENTITY e "x">]>`), raw...)))
+				}
 				res, page := e.crossSite(t, e.client, http.MethodPost, e.srv.URL+"/auth/spid/slo", f)
 				if res.StatusCode != http.StatusForbidden || !strings.Contains(page, "la sessione non è stata chiusa") {
 					t.Errorf("answered %s:\n%s", res.Status, page)

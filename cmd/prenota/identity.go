@@ -53,6 +53,9 @@ func (f *flags) identityFlags(getenv func(string) string) {
 	f.fs.StringVar(&ic.OIDCClientID, "oidc-client-id", env("PRENOTA_OIDC_CLIENT_ID"), "OpenID Connect client ID [PRENOTA_OIDC_CLIENT_ID]")
 	ic.OIDCClientSecret = fileEnv(getenv, "PRENOTA_OIDC_CLIENT_SECRET") // a secret: environment or _FILE only
 	f.fs.StringVar(&ic.OIDCFiscalNumberClaim, "oidc-fiscal-number-claim", env("PRENOTA_OIDC_FISCAL_NUMBER_CLAIM"), "ID token claim with the codice fiscale (default fiscal_number) [PRENOTA_OIDC_FISCAL_NUMBER_CLAIM]")
+	demoIdP := strings.ToLower(env("PRENOTA_DEMO_IDP"))
+	ic.DemoIdP = demoIdP != "0" && demoIdP != "off" && demoIdP != "false"
+	f.fs.BoolVar(&ic.DemoIdP, "demo-idp", ic.DemoIdP, "with --demo: the built-in SPID and CIE test identity providers at /demo/idp [PRENOTA_DEMO_IDP]")
 	prod := strings.ToLower(env("PRENOTA_PRODUCTION"))
 	ic.Production = prod == "1" || prod == "on" || prod == "true"
 	f.fs.BoolVar(&ic.Production, "production", ic.Production, "production: refuses demo mode, requires https and SAML keys [PRENOTA_PRODUCTION]")

@@ -49,7 +49,7 @@ func serve(t *testing.T, dbURL string) string {
 	addr := freeAddr(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "PRENOTA_TEST_RUN=serve", "PRENOTA_ADDR="+addr, "PRENOTA_DATABASE_URL="+dbURL,
-		"PRENOTA_DEMO=1", "PRENOTA_RATE_LIMIT=off", "PRENOTA_LOG_LEVEL=warn")
+		"PRENOTA_DEMO=1", "PRENOTA_DEMO_IDP=0", "PRENOTA_RATE_LIMIT=off", "PRENOTA_LOG_LEVEL=warn")
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
