@@ -588,6 +588,9 @@ func TestLoginPageMethods(t *testing.T) {
 	if p := c.post("/accedi/demo", url.Values{"cf": {authzMario}}); p.status != http.StatusNotFound {
 		t.Errorf("demo login outside demo mode: %d", p.status)
 	}
+	if p := c.get("/demo/idp/spid/metadata"); p.status != http.StatusNotFound {
+		t.Errorf("the demo IdP outside demo mode: %d", p.status)
+	}
 	// The SPID link lists the IdPs (even one, as AgID's button does); the
 	// CIE link, with its one IdP, starts the login (its AuthnRequest).
 	if p := c.get("/auth/spid/login?next=%2Fprenotazioni"); p.status != http.StatusOK ||

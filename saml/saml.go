@@ -1,16 +1,20 @@
 // Package saml is the SAML 2.0 service provider of Prenota for SPID and CIE
 // (github.com/crewjam/saml), following the AgID technical rules: signed
-// metadata with the SPID AttributeConsumingService, AuthnRequests signed
-// with RSA-SHA256 over the HTTP-POST binding, ForceAuthn and the SpidL2
-// authentication context for level 2, transient NameIDs, and Responses
+// metadata with the SPID AttributeConsumingService and the ContactPerson of
+// a public body (CIE's own profile for CIE), AuthnRequests signed with
+// RSA-SHA256 over the HTTP-POST binding, ForceAuthn and the SpidL2
+// authentication context for level 2, transient NameIDs. Responses are
 // checked for signature, audience, destination, validity window,
-// InResponseTo (a request this SP made, kept in the database, from the same
-// browser) and one-time use (assertion IDs kept in the database until they
-// expire).
+// InResponseTo (a request this SP made, kept in the database under the
+// browser that made it) and one-time use (assertion IDs kept in the
+// database until they expire), then against the SPID profile (checkProfile);
+// a message with a DOCTYPE is refused before parsing. An IdP's error
+// answer shows the page of its SPID anomaly code (nr19–nr25). Single
+// logout works both ways over HTTP-POST.
 //
 // One Provider serves one federation ("spid" or "cie") under
 // /auth/<name>/: metadata, login (choosing the IdP), the assertion
-// consumer service and a local logout endpoint.
+// consumer service, logout and the single logout service.
 package saml
 
 import (
