@@ -308,40 +308,42 @@ func TestAnomalyPages(t *testing.T) {
 		{"", "Accesso non completato"},
 		{"ErrorCode nr99", "Accesso non completato"},
 	}
-	seen := map[string]string{}
-	e := newSPEnv(t, "sqlite", "spid", nil)
-	for _, tc := range cases {
-		t.Run(tc.msg, func(t *testing.T) {
-			e.freshBrowser()
-			res := e.crafted(t, crafting{dropAssertion: true, statusCode: authnFailed, msg: tc.msg})
-			b, _ := io.ReadAll(res.Body)
-			res.Body.Close()
-			page := html.UnescapeString(string(b))
-			if res.StatusCode != http.StatusUnauthorized {
-				t.Errorf("status %s, want 401", res.Status)
-			}
-			if !strings.Contains(page, tc.title) {
-				t.Fatalf("page without %q:\n%s", tc.title, page)
-			}
-			if !strings.Contains(page, `href="/accedi"`) {
-				t.Errorf("page without the way back to the login page:\n%s", page)
-			}
-			if id, ok := e.whoami(t); ok {
-				t.Errorf("logged in by an error Response: %+v", id)
-			}
-			if code := strings.TrimPrefix(tc.msg, "ErrorCode "); code != "" && code != "nr99" {
-				if !strings.Contains(page, `data-anomalia="`+code+`"`) {
-					t.Errorf("page does not name the anomaly %s", code)
+	for _, d := range testdb.Dialects() {
+		seen := map[string]string{}
+		e := newSPEnv(t, d, "spid", nil)
+		for _, tc := range cases {
+			t.Run(d+"/"+tc.msg, func(t *testing.T) {
+				e.freshBrowser()
+				res := e.crafted(t, crafting{dropAssertion: true, statusCode: authnFailed, msg: tc.msg})
+				b, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				page := html.UnescapeString(string(b))
+				if res.StatusCode != http.StatusUnauthorized {
+					t.Errorf("status %s, want 401", res.Status)
 				}
-				body := page[strings.Index(page, "data-anomalia"):]
-				for other, b := range seen {
-					if b == body {
-						t.Errorf("%s shows the same page as %s", code, other)
+				if !strings.Contains(page, tc.title) {
+					t.Fatalf("page without %q:\n%s", tc.title, page)
+				}
+				if !strings.Contains(page, `href="/accedi"`) {
+					t.Errorf("page without the way back to the login page:\n%s", page)
+				}
+				if id, ok := e.whoami(t); ok {
+					t.Errorf("logged in by an error Response: %+v", id)
+				}
+				if code := strings.TrimPrefix(tc.msg, "ErrorCode "); code != "" && code != "nr99" {
+					if !strings.Contains(page, `data-anomalia="`+code+`"`) {
+						t.Errorf("page does not name the anomaly %s", code)
 					}
+					body := page[strings.Index(page, "data-anomalia"):]
+					for other, b := range seen {
+						if b == body {
+							t.Errorf("%s shows the same page as %s", code, other)
+						}
+					}
+					seen[code] = body
 				}
-				seen[code] = body
-			}
-		})
+			})
+		}
 	}
 }
 
