@@ -1,10 +1,13 @@
 package app
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -75,5 +78,28 @@ func TestAgIDConfigurationRefused(t *testing.T) {
 		if err == nil || strings.Contains(err.Error(), "--ipa-code") || !strings.Contains(err.Error(), "--ente-email") {
 			t.Errorf("production %v, only the email missing: %v", production, err)
 		}
+	}
+}
+
+// In demo mode the same gaps are warnings naming the flag: the demo starts.
+func TestAgIDConfigurationWarnedInDemo(t *testing.T) {
+	var logs bytes.Buffer
+	dir := t.TempDir()
+	cfg := Config{Addr: "127.0.0.1:0", DatabaseURL: testdb.URL(t, "sqlite"), BaseURL: "http://localhost:8080", Demo: true,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+	cfg.Identity.DemoIdP = true
+	cfg.Identity.SAMLKey, cfg.Identity.SAMLCert = filepath.Join(dir, "k"), filepath.Join(dir, "c")
+	a, err := New(t.Context(), cfg)
+	if err != nil {
+		t.Fatalf("demo refused: %v", err)
+	}
+	defer a.Close()
+	for _, want := range []string{"--ipa-code (PRENOTA_IPA_CODE)", "--ente-email (PRENOTA_ENTE_EMAIL)", "--ente-comune (PRENOTA_ENTE_COMUNE)"} {
+		if !strings.Contains(logs.String(), "level=WARN msg=\"demo mode: SPID/CIE need "+want) && !strings.Contains(logs.String(), "level=WARN msg=\"demo mode: CIE needs "+want) {
+			t.Errorf("no warning naming %s:\n%s", want, logs.String())
+		}
+	}
+	if a.Identity.SPID == nil || a.Identity.CIE == nil {
+		t.Error("the demo IdP did not enable SPID and CIE")
 	}
 }
