@@ -547,23 +547,23 @@ func (e statusError) Unwrap() error { return ErrRefused }
 
 // decode reads a posted SAML message (field name), refusing a DOCTYPE
 // before parsing.
-func decode(r *http.Request, name string) (*etree.Element, []byte, error) {
+func decode(r *http.Request, name string) (*etree.Element, error) {
 	raw, err := base64.StdEncoding.DecodeString(r.PostForm.Get(name))
 	if err != nil || len(raw) == 0 {
-		return nil, nil, fmt.Errorf("%w: %s missing or not base64", ErrRefused, name)
+		return nil, fmt.Errorf("%w: %s missing or not base64", ErrRefused, name)
 	}
 	if hasDoctype(raw) {
-		return nil, nil, fmt.Errorf("%w: %w", ErrRefused, errDoctype)
+		return nil, fmt.Errorf("%w: %w", ErrRefused, errDoctype)
 	}
 	doc := etree.NewDocument()
 	if err := doc.ReadFromBytes(raw); err != nil || doc.Root() == nil {
-		return nil, nil, fmt.Errorf("%w: %s is not XML", ErrRefused, name)
+		return nil, fmt.Errorf("%w: %s is not XML", ErrRefused, name)
 	}
-	return doc.Root(), raw, nil
+	return doc.Root(), nil
 }
 
 func (p *Provider) complete(r *http.Request) (completed, error) {
-	root, _, err := decode(r, "SAMLResponse")
+	root, err := decode(r, "SAMLResponse")
 	if err != nil {
 		return completed{}, err
 	}

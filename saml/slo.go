@@ -119,7 +119,7 @@ func (p *Provider) slo(w http.ResponseWriter, r *http.Request) {
 
 // logoutResponse ends a logout started here.
 func (p *Provider) logoutResponse(w http.ResponseWriter, r *http.Request) {
-	root, _, err := decode(r, "SAMLResponse")
+	root, err := decode(r, "SAMLResponse")
 	if err != nil {
 		p.refuseLogout(w, r, err)
 		return
@@ -158,7 +158,7 @@ func (p *Provider) logoutResponse(w http.ResponseWriter, r *http.Request) {
 // logoutRequest ends the session a signed LogoutRequest of an IdP names
 // and answers with a signed LogoutResponse.
 func (p *Provider) logoutRequest(w http.ResponseWriter, r *http.Request) {
-	root, _, err := decode(r, "SAMLRequest")
+	root, err := decode(r, "SAMLRequest")
 	if err != nil {
 		p.refuseLogout(w, r, err)
 		return
