@@ -171,16 +171,20 @@ func TestBrowserSAMLDemo(t *testing.T) {
 			}
 		})
 	}
-	t.Run("annullato", func(t *testing.T) {
-		ctx := browsertest.New(t, browsertest.Phone())
-		browsertest.Navigate(ctx, t, base+"/accedi")
-		browsertest.ClickAndLoad(ctx, t, "#accesso-cie a.btn")
-		waitPath(ctx, t, "/demo/idp/cie/sso", "button.altro")
-		browsertest.ClickAndLoad(ctx, t, `button.altro[value="nr25"]`)
-		waitPath(ctx, t, "/auth/cie/acs", "[data-anomalia='nr25']")
-		pageCheck(ctx, t, "accesso-annullato")
-		if _, ok := session(ctx, t); ok {
-			t.Error("logged in after cancelling at the IdP")
-		}
-	})
+	for size, opt := range map[string]browsertest.Option{"1280": browsertest.Desktop(), "360": browsertest.Phone()} {
+		t.Run("annullato-"+size, func(t *testing.T) {
+			ctx := browsertest.New(t, opt)
+			browsertest.Navigate(ctx, t, base+"/auth/spid/login")
+			pageCheck(ctx, t, "scelta-gestore")
+			browsertest.Navigate(ctx, t, base+"/accedi")
+			browsertest.ClickAndLoad(ctx, t, "#accesso-cie a.btn")
+			waitPath(ctx, t, "/demo/idp/cie/sso", "button.altro")
+			browsertest.ClickAndLoad(ctx, t, `button.altro[value="nr25"]`)
+			waitPath(ctx, t, "/auth/cie/acs", "[data-anomalia='nr25']")
+			pageCheck(ctx, t, "accesso-annullato")
+			if _, ok := session(ctx, t); ok {
+				t.Error("logged in after cancelling at the IdP")
+			}
+		})
+	}
 }
