@@ -90,7 +90,7 @@ func pageCheck(ctx context.Context, t *testing.T, name string) {
 // SPID" → the IdP chooser → the demo SPID IdP → back logged in with the
 // chosen identity's certified anagrafica, then "Esci" logs out through
 // single logout; the same with CIE on a phone; "Annullo l'accesso" at the
-// IdP shows the nr25 page.
+// IdP shows the nr25 page (chooser and nr25 page at 1280 and 360 px).
 func TestBrowserSAMLDemo(t *testing.T) {
 	base := demoWithIdP(t)
 	mario := auth.DemoIdentities[0].Person
