@@ -248,7 +248,7 @@ func (s *server) hold(w http.ResponseWriter, r *http.Request, id auth.Identity) 
 		return s.renderGrid(w, r, id, res, week, picked, msg, http.StatusTooManyRequests)
 	}
 	s.dropHold(r, id)
-	h, err := s.svc.Hold(r.Context(), booking.HoldRequest{ResourceID: res.ID, Start: picked[0], Slots: len(picked), Owner: id.Subject})
+	h, err := s.svc.Hold(r.Context(), booking.HoldRequest{ResourceID: res.ID, Start: picked[0], Slots: len(picked), Owner: id.Subject, For: id.Impersonating})
 	if err != nil {
 		switch booking.ErrorCode(err) {
 		case booking.EConflict:
