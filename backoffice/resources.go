@@ -152,6 +152,7 @@ func parseResource(r *http.Request, base booking.Resource, isNew bool) (booking.
 		num("open_day", "Giorno di apertura", &sc.OpenDay)
 		num("min_notice_minutes", "Preavviso minimo", &sc.MinNoticeMinutes)
 		num("hold_minutes", "Durata della riserva", &sc.HoldMinutes)
+		num("per_person", "Prenotazioni future per codice fiscale", &sc.PerPerson)
 		if v := f("open_time"); v != "" {
 			c, err := booking.ParseClock(normClock(v))
 			if err != nil {

@@ -376,10 +376,9 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (Booking, boo
 	if err != nil {
 		return Booking{}, false, err
 	}
-	// Hidden resources still take the bookings of holds made before.
-	r, ok := c.resources[h.ResourceID]
-	if !ok {
-		return Booking{}, false, Errorf(EGone, "Nel frattempo la risorsa scelta è stata eliminata dal Comune.")
+	r, err := c.fits(h)
+	if err != nil {
+		return Booking{}, false, err
 	}
 	p := req.Fruitore.Normalize()
 	var fs []FieldError
@@ -418,12 +417,6 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (Booking, boo
 	b := Booking{HoldID: h.ID, ResourceID: r.ID, ResourceName: r.Name, Presentante: req.Presentante, Fruitore: p,
 		Motivazione: mot, Telefono: tel, Nota: nota, Extra: extra, IdempotencyKey: req.IdempotencyKey}
 	for attempt := 0; ; attempt++ {
-		// A closure or a schedule change saved while the hold was live: the
-		// back office asks about confirmed bookings only, so a hold on a slot
-		// that is closed or gone must not become one.
-		if !holdFits(r, c.calendar, h) {
-			return Booking{}, false, Errorf(EGone, "Nel frattempo l'orario scelto è stato chiuso o modificato dal Comune: scelga un altro orario.")
-		}
 		created, err := s.store.Confirm(ctx, &b, c.guard(r))
 		if !errors.Is(err, ErrStale) || attempt == maxStale {
 			return b, created, err
@@ -432,10 +425,26 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (Booking, boo
 		if c, err = s.snapshot(ctx); err != nil {
 			return Booking{}, false, err
 		}
-		if r, ok = c.resources[h.ResourceID]; !ok {
-			return Booking{}, false, Errorf(EGone, "Nel frattempo la risorsa scelta è stata eliminata dal Comune.")
+		if r, err = c.fits(h); err != nil {
+			return Booking{}, false, err
 		}
 	}
+}
+
+// fits returns the resource of h when every slot of h is still an open slot
+// of it under c. A closure or a schedule change saved while the hold was
+// live: the back office asks about confirmed bookings only, so a hold on a
+// slot that is closed or gone must not become one. (A hidden resource still
+// takes the bookings of holds made before.)
+func (c *config) fits(h Hold) (Resource, error) {
+	r, ok := c.resources[h.ResourceID]
+	if !ok {
+		return r, Errorf(EGone, "Nel frattempo la risorsa scelta è stata eliminata dal Comune.")
+	}
+	if !holdFits(r, c.calendar, h) {
+		return r, Errorf(EGone, "Nel frattempo l'orario scelto è stato chiuso o modificato dal Comune: scelga un altro orario.")
+	}
+	return r, nil
 }
 
 // holdFits reports whether every slot of h is still an open slot of r under

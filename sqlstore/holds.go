@@ -108,6 +108,13 @@ const (
 // terzi) and ends them now: confirming one then answers 410, and the
 // retention job deletes them with the other expired holds.
 func (s *Store) releaseOwn(ctx context.Context, tx *sql.Tx, owner, fruitore string, now int64) error {
+	if s.dialect == Postgres {
+		// Racing holds of one identity take turns (SQLite has one writer), so
+		// each releases the one committed before it.
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", owner+"/"+fruitore); err != nil {
+			return wrap(err)
+		}
+	}
 	claims, err := s.txStmt(ctx, tx, releaseOwnClaims)
 	if err != nil {
 		return wrap(err)

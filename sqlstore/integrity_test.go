@@ -148,6 +148,30 @@ func TestNewHoldReleasesPrevious(t *testing.T) {
 		if err != nil || len(bs) != 1 || bs[0].Status != booking.Confirmed {
 			t.Fatalf("bookings after a new hold: %+v %v", bs, err)
 		}
+		// Racing holds of one identity take turns: one is left.
+		var wg sync.WaitGroup
+		ready := make(chan struct{})
+		for i := range 20 {
+			wg.Go(func() {
+				<-ready
+				svc.Hold(ctx, booking.HoldRequest{ResourceID: r.ID, Start: slotAt("08:00").AddDate(0, 0, 1).Add(time.Duration(i) * 30 * time.Minute), Slots: 1, Owner: "FRRLCU92B29Z112V"})
+			})
+		}
+		close(ready)
+		wg.Wait()
+		days, err := svc.Availability(ctx, r.ID, booking.DateOf(slotAt("08:00").AddDate(0, 0, 1), booking.Rome), 1, "FRRLCU92B29Z112V")
+		if err != nil {
+			t.Fatal(err)
+		}
+		mine := 0
+		for _, c := range days[0].Cells {
+			if c.State == booking.HeldByYou {
+				mine++
+			}
+		}
+		if mine != 1 {
+			t.Fatalf("%d slots held by one identity after 20 racing holds, want 1", mine)
+		}
 		// Conto terzi: one hold in progress per fruitore.
 		terzo := "utente:caf"
 		forA, err := svc.Hold(ctx, booking.HoldRequest{ResourceID: r.ID, Start: slotAt("13:00"), Slots: 1, Owner: terzo, For: "VRDLGU80A01H501X"})
@@ -160,7 +184,7 @@ func TestNewHoldReleasesPrevious(t *testing.T) {
 		if h, err := s.Hold(ctx, forA.ID); err != nil || !h.ExpiresAt.After(time.Now()) || h.For != "VRDLGU80A01H501X" {
 			t.Fatalf("the hold for another fruitore was released: %+v %v", h, err)
 		}
-		days, err := svc.Availability(ctx, r.ID, booking.DateOf(slotAt("13:00"), booking.Rome), 1, "")
+		days, err = svc.Availability(ctx, r.ID, booking.DateOf(slotAt("13:00"), booking.Rome), 1, "")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -602,7 +602,13 @@ func (s *server) confirm(w http.ResponseWriter, r *http.Request, id auth.Identit
 			return nil
 		}
 		s.dropHold(r, id)
-		s.flash(r.Context(), "warning", expiredText)
+		msg := expiredText
+		if booking.ErrorCode(err) == booking.EGone {
+			// Expired, replaced by another hold, closed or beyond a lowered
+			// capacity: the service says which.
+			msg = booking.ErrorMessage(err)
+		}
+		s.flash(r.Context(), "warning", msg)
 		http.Redirect(w, r, h.gridURL(), http.StatusSeeOther)
 		return nil
 	case booking.EInvalid:
