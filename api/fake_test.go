@@ -66,6 +66,13 @@ func (f *fakeStore) Closures(context.Context, booking.Date, booking.Date) ([]boo
 	return nil, nil
 }
 func (f *fakeStore) AddClosure(context.Context, *booking.Closure) error { return nil }
+func (f *fakeStore) DeleteClosure(context.Context, int64) error         { return nil }
+func (f *fakeStore) DeleteOpening(context.Context, int64) error         { return nil }
+func (f *fakeStore) DeleteResource(context.Context, int64) error        { return nil }
+func (f *fakeStore) FutureBookings(context.Context, int64, time.Time) ([]booking.Booking, error) {
+	return nil, nil
+}
+func (f *fakeStore) Realign(context.Context, string, int64, []time.Time, int) error { return nil }
 func (f *fakeStore) Openings(context.Context, booking.Date, booking.Date) ([]booking.Opening, error) {
 	return nil, nil
 }

@@ -246,6 +246,9 @@ func (s *Service) Hold(ctx context.Context, req HoldRequest) (Hold, error) {
 		}
 		h, r, err := s.judgeHold(c, req)
 		if err != nil {
+			if attempt < maxStale && s.stale(ctx, c) {
+				continue
+			}
 			return Hold{}, err
 		}
 		d := r.Schedule.HoldDuration()
@@ -273,6 +276,18 @@ func (s *Service) drop(c *config) {
 		s.config = nil
 	}
 	s.mu.Unlock()
+}
+
+// stale reports, after c refused a request, whether the configuration has
+// changed since c was read (then it is dropped): a refusal must not come
+// from a cache older than the database.
+func (s *Service) stale(ctx context.Context, c *config) bool {
+	v, err := s.store.ConfigVersion(ctx)
+	if err != nil || v == c.version {
+		return false
+	}
+	s.drop(c)
+	return true
 }
 
 // judgeHold checks req under the configuration c.
@@ -377,6 +392,11 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (Booking, boo
 		return Booking{}, false, err
 	}
 	r, err := c.fits(h)
+	if err != nil && s.stale(ctx, c) {
+		if c, err = s.snapshot(ctx); err == nil {
+			r, err = c.fits(h)
+		}
+	}
 	if err != nil {
 		return Booking{}, false, err
 	}
@@ -557,33 +577,6 @@ func (s *Service) CreateResource(ctx context.Context, r *Resource) error {
 	}
 	defer s.Invalidate()
 	return s.store.CreateResource(ctx, r)
-}
-
-// UpdateResource validates and replaces a node.
-func (s *Service) UpdateResource(ctx context.Context, r Resource) error {
-	if err := r.Validate(); err != nil {
-		return err
-	}
-	defer s.Invalidate()
-	return s.store.UpdateResource(ctx, r)
-}
-
-// AddClosure stores a closure.
-func (s *Service) AddClosure(ctx context.Context, c *Closure) error {
-	if c.To.Before(c.From) {
-		return Invalid(FieldError{"to", "La data di fine chiusura non può precedere quella di inizio."})
-	}
-	defer s.Invalidate()
-	return s.store.AddClosure(ctx, c)
-}
-
-// AddOpening stores a one-off extra opening.
-func (s *Service) AddOpening(ctx context.Context, o *Opening) error {
-	if o.Start >= o.End {
-		return Invalid(FieldError{"end", "L'orario di fine deve seguire quello di inizio."})
-	}
-	defer s.Invalidate()
-	return s.store.AddOpening(ctx, o)
 }
 
 // PerPersonLimit is the error of a confirm refused because the fruitore cf

@@ -38,14 +38,22 @@ type Store interface {
 	// UpdateResource replaces a node, or ENotFound.
 	UpdateResource(ctx context.Context, r Resource) error
 
+	// DeleteResource deletes a node that has no children and has never been
+	// booked; EConflict otherwise.
+	DeleteResource(ctx context.Context, id int64) error
+
 	// Closures returns the closures touching [from, to].
 	Closures(ctx context.Context, from, to Date) ([]Closure, error)
 	// AddClosure stores a closure and sets its ID.
 	AddClosure(ctx context.Context, c *Closure) error
+	// DeleteClosure deletes a closure, or ENotFound.
+	DeleteClosure(ctx context.Context, id int64) error
 	// Openings returns the one-off openings in [from, to].
 	Openings(ctx context.Context, from, to Date) ([]Opening, error)
 	// AddOpening stores a one-off opening and sets its ID.
 	AddOpening(ctx context.Context, o *Opening) error
+	// DeleteOpening deletes a one-off opening, or ENotFound.
+	DeleteOpening(ctx context.Context, id int64) error
 
 	// Occupancy returns, for each slot start (unix ms) of the resource in
 	// [from, to) with live claims, the seats taken and whether viewer holds one.
@@ -90,6 +98,12 @@ type Store interface {
 	// Bookings returns the confirmed bookings where subject is presentante or
 	// fruitore, newest appointment first, and their total.
 	Bookings(ctx context.Context, subject string, limit, offset int) ([]Booking, int, error)
+	// FutureBookings returns the confirmed bookings of a resource that start
+	// after the given time, by start.
+	FutureBookings(ctx context.Context, resourceID int64, after time.Time) ([]Booking, error)
+	// Realign moves a confirmed booking's seats onto the given slot starts
+	// (a free seat among capacity at each); EConflict when one has none.
+	Realign(ctx context.Context, bookingID string, resourceID int64, starts []time.Time, capacity int) error
 	// Cancel cancels a confirmed booking that has not started yet (by the
 	// database clock) and frees its seats. EConflict when it has started or is
 	// already cancelled; ENotFound when there is none.

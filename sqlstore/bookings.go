@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"time"
 
 	"maragu.dev/goqite"
@@ -161,15 +162,17 @@ func (s *Store) Confirm(ctx context.Context, b *booking.Booking, g booking.Guard
 }
 
 // checkPerPerson refuses b when its fruitore has max future bookings of the
-// resource already. The upsert locks the person's row of the resource first,
-// so on PostgreSQL racing confirms for one codice fiscale count one after the
-// other (each count is a new statement, which sees the bookings committed
-// while it waited); SQLite has one writer.
+// resource already. On PostgreSQL the confirm first takes a transaction-level
+// advisory lock on (resource, codice fiscale), so racing confirms for one
+// person count one after the other (each count is a new statement, which
+// sees the bookings committed while it waited) and nothing about the person
+// is stored for it; SQLite has one writer.
 func (s *Store) checkPerPerson(ctx context.Context, tx *sql.Tx, b *booking.Booking, max int, now int64) error {
 	cf := b.Fruitore.CodiceFiscale
-	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO person_limits (resource_id, codice_fiscale, confirms) VALUES (?, ?, 1)
-		ON CONFLICT (resource_id, codice_fiscale) DO UPDATE SET confirms = person_limits.confirms + 1`), b.ResourceID, cf); err != nil {
-		return wrap(err)
+	if s.dialect == Postgres {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", "persona/"+strconv.FormatInt(b.ResourceID, 10)+"/"+cf); err != nil {
+			return wrap(err)
+		}
 	}
 	var n int
 	if err := tx.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM bookings WHERE fruitore_cf = ? AND resource_id = ? AND status = ? AND ends_at > ?"),

@@ -74,7 +74,7 @@ func TestClosureSeenByOtherInstance(t *testing.T) {
 		}
 		// b has cached the configuration; the closure is saved through a.
 		day := booking.DateOf(slotAt("10:00"), booking.Rome)
-		if err := a.AddClosure(ctx, &booking.Closure{ResourceID: r.ID, From: day, To: day, Reason: "Inventario"}); err != nil {
+		if _, err := a.AddClosure(ctx, &booking.Closure{ResourceID: r.ID, From: day, To: day, Reason: "Inventario"}, nil); err != nil {
 			t.Fatal(err)
 		}
 		_, _, err = b.Confirm(ctx, confirmReq(h, ""))
@@ -95,7 +95,7 @@ func TestLoweredCapacity(t *testing.T) {
 		b := instance(s)
 		hs := holdMany(t, b, r, slotAt("10:00"), 20)
 		r.Schedule.Capacity = 5
-		if err := a.UpdateResource(ctx, r); err != nil {
+		if _, err := a.UpdateResource(ctx, r, nil); err != nil {
 			t.Fatal(err)
 		}
 		count, errs := confirmAll(t, b, hs, "RSSMRA70A01H501S")
@@ -201,7 +201,7 @@ func TestPerPersonLimit(t *testing.T) {
 		ctx := context.Background()
 		svc, r := fixture(t, s, 30)
 		r.Schedule.PerPerson = 1
-		if err := svc.UpdateResource(ctx, r); err != nil {
+		if _, err := svc.UpdateResource(ctx, r, nil); err != nil {
 			t.Fatal(err)
 		}
 		const mario = "RSSMRA70A01H501S"

@@ -15,18 +15,7 @@ INSERT INTO config_version (id, version) VALUES (1, 0);
 ALTER TABLE holds ADD COLUMN fruitore_cf TEXT NOT NULL DEFAULT '';
 CREATE INDEX holds_owner ON holds (owner, fruitore_cf);
 
--- One row per resource and codice fiscale that has been booked on a resource
--- with a limit per person: a confirm locks (upserts) it before counting that
--- person's future bookings, so racing confirms count one after the other.
-CREATE TABLE person_limits (
-  resource_id    INTEGER NOT NULL,
-  codice_fiscale TEXT NOT NULL,
-  confirms       INTEGER NOT NULL,
-  PRIMARY KEY (resource_id, codice_fiscale)
-);
-
 -- +goose Down
-DROP TABLE person_limits;
 DROP INDEX holds_owner;
 ALTER TABLE holds DROP COLUMN fruitore_cf;
 DROP TABLE config_version;
