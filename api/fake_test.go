@@ -66,6 +66,13 @@ func (f *fakeStore) Closures(context.Context, booking.Date, booking.Date) ([]boo
 	return nil, nil
 }
 func (f *fakeStore) AddClosure(context.Context, *booking.Closure) error { return nil }
+func (f *fakeStore) DeleteClosure(context.Context, int64) error         { return nil }
+func (f *fakeStore) DeleteOpening(context.Context, int64) error         { return nil }
+func (f *fakeStore) DeleteResource(context.Context, int64) error        { return nil }
+func (f *fakeStore) FutureBookings(context.Context, int64, time.Time) ([]booking.Booking, error) {
+	return nil, nil
+}
+func (f *fakeStore) Realign(context.Context, string, int64, []time.Time, int) error { return nil }
 func (f *fakeStore) Openings(context.Context, booking.Date, booking.Date) ([]booking.Opening, error) {
 	return nil, nil
 }
@@ -73,7 +80,8 @@ func (f *fakeStore) AddOpening(context.Context, *booking.Opening) error { return
 func (f *fakeStore) Occupancy(context.Context, int64, time.Time, time.Time, string) (map[int64]booking.Occupancy, error) {
 	return nil, nil
 }
-func (f *fakeStore) CreateHold(_ context.Context, h *booking.Hold, _ int, d time.Duration) error {
+func (f *fakeStore) ConfigVersion(context.Context) (int64, error) { return 0, nil }
+func (f *fakeStore) CreateHold(_ context.Context, h *booking.Hold, _ booking.Guard, d time.Duration) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	h.ID = booking.NewID()
@@ -98,7 +106,7 @@ func (f *fakeStore) ReleaseHold(_ context.Context, id, owner string) error {
 	}
 	return booking.Errorf(booking.ENotFound, "La prenotazione temporanea indicata non esiste.")
 }
-func (f *fakeStore) Confirm(_ context.Context, b *booking.Booking) (bool, error) {
+func (f *fakeStore) Confirm(_ context.Context, b *booking.Booking, _ booking.Guard) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, old := range f.bookings {

@@ -74,7 +74,7 @@ func (a *api) createHold(w http.ResponseWriter, r *http.Request) error {
 	if err := a.limits.Hold(r); err != nil {
 		return err
 	}
-	req.Owner = id.Subject
+	req.Owner, req.For = id.Subject, id.Impersonating
 	h, err := a.svc.Hold(r.Context(), req)
 	if err != nil {
 		return err

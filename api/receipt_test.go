@@ -169,7 +169,8 @@ func TestReceipt(t *testing.T) {
 			res, err := e.store.Resource(ctx, e.desk)
 			must(t, err)
 			res.Hidden = true
-			must(t, e.svc.UpdateResource(ctx, res))
+			_, err = e.svc.UpdateResource(ctx, res, nil)
+			must(t, err)
 			l.do("GET", fmt.Sprintf("/api/v1/resources/%d", e.desk), "").problem(t, http.StatusNotFound, "")
 			checkPDF(t, "SPORTELLO PROVE", "VIA ROMA 1", "Documento d'identità")
 			checkICS(t, "PUBLISH", "CONFIRMED")

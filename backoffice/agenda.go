@@ -336,7 +336,7 @@ func (s *server) counterBooking(w http.ResponseWriter, r *http.Request, st *staf
 	p := booking.Person{Nome: strings.ToUpper(f("nome")), Cognome: strings.ToUpper(f("cognome")), CodiceFiscale: strings.ToUpper(f("codice_fiscale")),
 		DataNascita: born, Sesso: strings.ToUpper(f("sesso")), NazioneNascita: f("nazione_nascita"), ProvinciaNascita: strings.ToUpper(f("provincia_nascita")),
 		ComuneNascita: strings.ToUpper(f("comune_nascita")), Email: f("email"), Telefono: f("telefono")}
-	h, err := s.svc.Hold(r.Context(), booking.HoldRequest{ResourceID: res.ID, Start: time.UnixMilli(ms), Slots: 1, Owner: st.Subject})
+	h, err := s.svc.Hold(r.Context(), booking.HoldRequest{ResourceID: res.ID, Start: time.UnixMilli(ms), Slots: 1, Owner: st.Subject, For: p.CodiceFiscale})
 	if err != nil {
 		return err
 	}

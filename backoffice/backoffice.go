@@ -32,21 +32,16 @@ import (
 var templateFS embed.FS
 
 // Store is what the back office reads and writes beyond the booking
-// service: agendas and attendance, the resources' closures and openings by
-// id, staff accounts and their resources, integration tokens, email
+// service (whose methods make every change of the configuration): agendas
+// and attendance, the resources' closures and openings by id, staff accounts and their resources, integration tokens, email
 // templates and the audit log. The SQL store (sqlstore.Store) implements it.
 type Store interface {
 	booking.Store
 
-	FutureBookings(ctx context.Context, resourceID int64, after time.Time) ([]booking.Booking, error)
-	Realign(ctx context.Context, bookingID string, resourceID int64, starts []time.Time, capacity int) error
 	Agenda(ctx context.Context, resourceID int64, from, to time.Time) ([]booking.AgendaEntry, error)
 	SetAttendance(ctx context.Context, bookingID, state, by string, at time.Time) error
-	DeleteResource(ctx context.Context, id int64) error
 	Closure(ctx context.Context, id int64) (booking.Closure, error)
-	DeleteClosure(ctx context.Context, id int64) error
 	Opening(ctx context.Context, id int64) (booking.Opening, error)
-	DeleteOpening(ctx context.Context, id int64) error
 
 	UserByLogin(ctx context.Context, login string) (auth.User, error)
 	Staff(ctx context.Context) ([]auth.User, error)

@@ -90,9 +90,12 @@ func TestBrowserAdmin(t *testing.T) {
 	browsertest.Axe(ctx, t, "nuova risorsa")
 	group := get(t, ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('#parent_id option')].find(o => o.textContent.includes('Ufficio Prove')).value`))
 	run(t, ctx, chromedp.SetValue("#parent_id", group), chromedp.SetValue("#name", "Sportello Prove"), chromedp.SetValue("#hours_1", "09:00-12:00"),
-		chromedp.SetValue("#min_notice_minutes", "0"))
+		chromedp.SetValue("#min_notice_minutes", "0"), chromedp.SetValue("#per_person", "1"))
 	browsertest.ClickAndLoad(ctx, t, "#risorsa-form button[type=submit]")
 	browsertest.WaitVisible(ctx, t, `#anteprima-griglia[data-slots="6"]`)
+	if v := get(t, ctx, chromedp.Evaluate[string](`document.querySelector('#per_person').value`)); v != "1" {
+		t.Errorf("per-person limit after saving: %q, want 1", v)
+	}
 	browsertest.Axe(ctx, t, "risorsa")
 	browsertest.Screenshot(ctx, t, "backoffice-risorsa")
 	loc := get(t, ctx, chromedp.Location())

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -288,63 +287,4 @@ func parseOpening(r *http.Request, id int64, today booking.Date) (openingForm, b
 	}
 	f.Errors = fs
 	return f, booking.Opening{ResourceID: id, Date: d, Start: start, End: end, Reason: f.Reason}, fs
-}
-
-// openingFits checks that the one-off opening o only adds slots to its day
-// under cal: every slot the day already has stays as it is (an opening off
-// the slot grid that overlaps the day's hours would move them, and a
-// booking's seats are claimed by slot start: a moved slot would show the
-// booked seat as free), it adds at least one slot, and no new slot overlaps
-// a confirmed booking of bs (one kept outside the hours holds no seat). The
-// errors name the «Dalle» field.
-func openingFits(res booking.Resource, cal booking.Calendar, o booking.Opening, bs []booking.Booking) []booking.FieldError {
-	before, _ := booking.SlotsOn(res, cal, o.Date)
-	with := cal
-	with.Openings = append(slices.Clone(cal.Openings), o)
-	after, _ := booking.SlotsOn(res, with, o.Date)
-	has := func(ss []booking.Slot, s booking.Slot) bool {
-		return slices.ContainsFunc(ss, func(x booking.Slot) bool { return x.Start.Equal(s.Start) && x.End.Equal(s.End) })
-	}
-	var moved, added []booking.Slot
-	for _, sl := range before {
-		if !has(after, sl) {
-			moved = append(moved, sl)
-		}
-	}
-	for _, sl := range after {
-		if !has(before, sl) {
-			added = append(added, sl)
-		}
-	}
-	step := strconv.Itoa(res.Schedule.SlotMinutes)
-	span := o.Start.String() + "-" + o.End.String()
-	if len(moved) > 0 {
-		return []booking.FieldError{{Field: "start", Message: "«Dalle»: l'apertura " + span + " si sovrappone agli slot già previsti quel giorno (" + slotList(before) +
-			") senza seguirne la griglia di " + step + " minuti, e li sposterebbe. Scelga orari che comincino e finiscano dove cominciano o finiscono quegli slot, o fuori da essi."}}
-	}
-	if len(added) == 0 {
-		msg := "«Dalle»: l'apertura " + span + " non aggiunge alcuno slot di " + step + " minuti"
-		if len(before) > 0 {
-			msg += " a quelli già previsti quel giorno (" + slotList(before) + ")"
-		}
-		return []booking.FieldError{{Field: "start", Message: msg + "."}}
-	}
-	for _, b := range bs {
-		for _, sl := range added {
-			if sl.Start.Before(b.End) && b.Start.Before(sl.End) {
-				return []booking.FieldError{{Field: "start", Message: "«Dalle»: l'apertura " + span + " si sovrappone alla prenotazione " + b.Code + " delle " +
-					b.Start.In(booking.Rome).Format("15:04") + ", mantenuta fuori dagli orari: scelga altri orari."}}
-			}
-		}
-	}
-	return nil
-}
-
-// slotList is "09:00-09:30, 09:30-10:00".
-func slotList(ss []booking.Slot) string {
-	parts := make([]string, len(ss))
-	for i, s := range ss {
-		parts[i] = s.Start.In(booking.Rome).Format("15:04") + "-" + s.End.In(booking.Rome).Format("15:04")
-	}
-	return strings.Join(parts, ", ")
 }

@@ -85,32 +85,3 @@ func TestBuildCalendar(t *testing.T) {
 		}
 	}
 }
-
-func TestOpeningFits(t *testing.T) {
-	res := booking.Resource{ID: 7, Bookable: true, Schedule: booking.Schedule{SlotMinutes: 30, Capacity: 1,
-		Hours: []booking.OpeningRange{{Weekday: time.Monday, Start: 9 * 60, End: 12 * 60}}}}
-	mon := date("2026-12-14")
-	at := func(hm int) time.Time { t, _ := mon.At(booking.Clock(hm), booking.Rome); return t }
-	kept := booking.Booking{Code: "KEPT-0001", Start: at(13 * 60), End: at(13*60 + 30)}
-	for _, tc := range []struct {
-		name       string
-		start, end int
-		want       string // "" accepted, else a fragment of the error
-	}{
-		{"before the hours, on the grid", 8 * 60, 9 * 60, ""},
-		{"after the hours, on the grid", 12 * 60, 13 * 60, ""},
-		{"after the hours, off the grid", 12*60 + 10, 12*60 + 40, ""},
-		{"overlapping the start, off the grid", 8*60 + 45, 9*60 + 45, "li sposterebbe"},
-		{"inside the hours", 9*60 + 15, 10*60 + 15, "non aggiunge"},
-		{"too short", 12 * 60, 12*60 + 20, "non aggiunge"},
-		{"over a kept booking", 12*60 + 30, 13*60 + 30, "KEPT-0001"},
-	} {
-		fs := openingFits(res, booking.Calendar{}, booking.Opening{ResourceID: 7, Date: mon, Start: booking.Clock(tc.start), End: booking.Clock(tc.end)}, []booking.Booking{kept})
-		switch {
-		case tc.want == "" && fs != nil:
-			t.Errorf("%s: refused: %v", tc.name, fs)
-		case tc.want != "" && (len(fs) != 1 || fs[0].Field != "start" || !strings.Contains(fs[0].Message, tc.want) || !strings.HasPrefix(fs[0].Message, "«Dalle»")):
-			t.Errorf("%s: %v, want %q", tc.name, fs, tc.want)
-		}
-	}
-}

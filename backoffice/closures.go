@@ -2,7 +2,6 @@ package backoffice
 
 import (
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -14,7 +13,7 @@ import (
 // Comune (ResourceID 0, which close every resource). A new closure and the
 // removal of an opening go through the orphaned-bookings page when they
 // leave confirmed bookings out; a new opening is refused when it would move
-// the day's slots (see openingFits).
+// the day's slots (see booking.Service.AddOpening).
 
 // monthBack is the "?mese=YYYY-MM#calendario" of a posted form's month, to
 // go back to the month the admin was looking at.
@@ -48,30 +47,14 @@ func (s *server) addClosure(w http.ResponseWriter, r *http.Request, st *staff) e
 	if len(fs) > 0 {
 		return s.resourceFormError(w, r, st, res, func(p *resourcePage) { p.ClosureForm = form })
 	}
-	cal, err := s.svc.Calendar(r.Context())
-	if err != nil {
-		return err
-	}
-	with := cal
-	with.Closures = append(slices.Clone(cal.Closures), c)
-	orph, err := s.orphansOf(r, res, cal, res, with)
-	if err != nil {
-		return err
-	}
 	page := "/backoffice/risorse/" + strconv.FormatInt(res.ID, 10)
-	d, decided, err := s.decide(w, r, st, orph, change{Action: page + "/chiusure", Back: page + "?mese=" + monthKey(c.From) + "#calendario",
-		What: "La chiusura dal " + c.From.Italian() + " al " + c.To.Italian(), Target: resourceTarget(res.ID), Crumbs: []web.Crumb{{Label: "Risorse", URL: "/backoffice/risorse"}, {Label: res.Name, URL: page}}})
-	if !decided || err != nil {
-		return err
-	}
-	if err := s.svc.AddClosure(r.Context(), &c); err != nil {
+	out, err := s.svc.AddClosure(r.Context(), &c, s.asker(w, r, st, change{Action: page + "/chiusure", Back: page + "?mese=" + monthKey(c.From) + "#calendario",
+		What: "La chiusura dal " + c.From.Italian() + " al " + c.To.Italian(), Target: resourceTarget(res.ID), Crumbs: []web.Crumb{{Label: "Risorse", URL: "/backoffice/risorse"}, {Label: res.Name, URL: page}}}))
+	if undecided, err := saved(err); undecided || err != nil {
 		return err
 	}
 	s.audit(r, AuditClosureAdded, resourceTarget(res.ID), c.From.Italian()+"–"+c.To.Italian()+" "+c.Reason)
-	msg, err := s.settle(r, d, resourceTarget(res.ID))
-	if err != nil {
-		return err
-	}
+	msg := s.settle(r, out, resourceTarget(res.ID))
 	return s.redirect(w, r, page+"?mese="+monthKey(c.From)+"#calendario", "success", "Chiusura aggiunta."+msg)
 }
 
@@ -92,10 +75,9 @@ func (s *server) deleteClosure(w http.ResponseWriter, r *http.Request, st *staff
 		// The Comune's closures are deleted from their own page.
 		return booking.Errorf(booking.ENotFound, "La chiusura richiesta non esiste.")
 	}
-	if err := s.store.DeleteClosure(r.Context(), cid); err != nil {
+	if err := s.svc.DeleteClosure(r.Context(), cid); err != nil {
 		return err
 	}
-	s.svc.Invalidate()
 	s.audit(r, AuditClosureDeleted, resourceTarget(res.ID), c.From.Italian()+"–"+c.To.Italian()+" "+c.Reason)
 	return s.redirect(w, r, "/backoffice/risorse/"+strconv.FormatInt(res.ID, 10)+monthBack(r), "success", "Chiusura eliminata.")
 }
@@ -111,22 +93,17 @@ func (s *server) addOpening(w http.ResponseWriter, r *http.Request, st *staff) e
 	today := booking.DateOf(s.svc.Now(), booking.Rome)
 	form, o, fs := parseOpening(r, res.ID, today)
 	if len(fs) == 0 {
-		cal, err := s.svc.Calendar(r.Context())
-		if err != nil {
+		switch err := s.svc.AddOpening(r.Context(), &o); booking.ErrorCode(err) {
+		case "":
+		case booking.EInvalid:
+			fs = booking.ErrorFields(err)
+			form.Errors = fs
+		default:
 			return err
 		}
-		future, err := s.store.FutureBookings(r.Context(), res.ID, s.svc.Now())
-		if err != nil {
-			return err
-		}
-		fs = openingFits(res, cal, o, future)
-		form.Errors = fs
 	}
 	if len(fs) > 0 {
 		return s.resourceFormError(w, r, st, res, func(p *resourcePage) { p.OpeningForm = form })
-	}
-	if err := s.svc.AddOpening(r.Context(), &o); err != nil {
-		return err
 	}
 	s.audit(r, AuditOpeningAdded, resourceTarget(res.ID), o.Date.Italian()+" "+o.Start.String()+"-"+o.End.String())
 	return s.redirect(w, r, "/backoffice/risorse/"+strconv.FormatInt(res.ID, 10)+"?mese="+monthKey(o.Date)+"#calendario", "success", "Apertura straordinaria aggiunta.")
@@ -148,40 +125,17 @@ func (s *server) deleteOpening(w http.ResponseWriter, r *http.Request, st *staff
 	if o.ResourceID != res.ID {
 		return booking.Errorf(booking.ENotFound, "L'apertura straordinaria richiesta non esiste.")
 	}
-	cal, err := s.svc.Calendar(r.Context())
-	if err != nil {
-		return err
-	}
-	without := cal
-	without.Openings = slices.DeleteFunc(slices.Clone(cal.Openings), func(x booking.Opening) bool { return x.ID == oid })
-	orph, err := s.orphansOf(r, res, cal, res, without)
-	if err != nil {
-		return err
-	}
 	page := "/backoffice/risorse/" + strconv.FormatInt(res.ID, 10)
 	action := page + "/aperture/" + strconv.FormatInt(oid, 10) + "/elimina"
-	d, decided, err := s.decide(w, r, st, orph, change{Action: action, Back: page + "?mese=" + monthKey(o.Date) + "#calendario",
+	out, err := s.svc.RemoveOpening(r.Context(), o, s.asker(w, r, st, change{Action: action, Back: page + "?mese=" + monthKey(o.Date) + "#calendario",
 		What:   "L'eliminazione dell'apertura straordinaria del " + o.Date.Italian() + " " + o.Start.String() + "-" + o.End.String(),
-		Target: resourceTarget(res.ID), Crumbs: []web.Crumb{{Label: "Risorse", URL: "/backoffice/risorse"}, {Label: res.Name, URL: page}}})
-	if !decided || err != nil {
+		Target: resourceTarget(res.ID), Crumbs: []web.Crumb{{Label: "Risorse", URL: "/backoffice/risorse"}, {Label: res.Name, URL: page}}}))
+	if undecided, err := saved(err); undecided || err != nil {
 		return err
 	}
-	if err := s.store.DeleteOpening(r.Context(), oid); err != nil {
-		return err
-	}
-	s.svc.Invalidate()
 	s.audit(r, AuditOpeningDeleted, resourceTarget(res.ID), o.Date.Italian()+" "+o.Start.String()+"-"+o.End.String())
-	msg, err := s.settle(r, d, resourceTarget(res.ID))
-	if err != nil {
-		return err
-	}
-	// The day's other slots may move back onto the grid the opening had
-	// pushed aside: the kept bookings' seats follow them.
-	warn, err := s.realign(r, res, without, o.Date)
-	if err != nil {
-		return err
-	}
-	return s.redirect(w, r, page+"?mese="+monthKey(o.Date)+"#calendario", "success", "Apertura straordinaria eliminata."+msg+warn)
+	msg := s.settle(r, out, resourceTarget(res.ID))
+	return s.redirect(w, r, page+"?mese="+monthKey(o.Date)+"#calendario", "success", "Apertura straordinaria eliminata."+msg)
 }
 
 // closuresPage is the Comune's closures: a month calendar with the holidays
@@ -239,38 +193,14 @@ func (s *server) addComuneClosure(w http.ResponseWriter, r *http.Request, st *st
 		p.Flash = web.Flash{Kind: "danger", Text: "Controlli i campi indicati."}
 		return s.render(w, r, "chiusure", p, http.StatusUnprocessableEntity)
 	}
-	cal, err := s.svc.Calendar(r.Context())
-	if err != nil {
-		return err
-	}
-	with := cal
-	with.Closures = append(slices.Clone(cal.Closures), c)
-	var orph []booking.Booking
-	for _, res := range st.all {
-		if !res.Bookable {
-			continue
-		}
-		o, err := s.orphansOf(r, res, cal, res, with)
-		if err != nil {
-			return err
-		}
-		orph = append(orph, o...)
-	}
-	slices.SortStableFunc(orph, func(a, b booking.Booking) int { return a.Start.Compare(b.Start) })
-	d, decided, err := s.decide(w, r, st, orph, change{Action: "/backoffice/chiusure", Back: "/backoffice/chiusure?mese=" + monthKey(c.From) + "#calendario",
+	out, err := s.svc.AddClosure(r.Context(), &c, s.asker(w, r, st, change{Action: "/backoffice/chiusure", Back: "/backoffice/chiusure?mese=" + monthKey(c.From) + "#calendario",
 		What: "La chiusura di tutto il Comune dal " + c.From.Italian() + " al " + c.To.Italian(), Target: "comune",
-		Crumbs: []web.Crumb{{Label: "Chiusure del Comune", URL: "/backoffice/chiusure"}}})
-	if !decided || err != nil {
-		return err
-	}
-	if err := s.svc.AddClosure(r.Context(), &c); err != nil {
+		Crumbs: []web.Crumb{{Label: "Chiusure del Comune", URL: "/backoffice/chiusure"}}}))
+	if undecided, err := saved(err); undecided || err != nil {
 		return err
 	}
 	s.audit(r, AuditClosureAdded, "comune", c.From.Italian()+"–"+c.To.Italian()+" "+c.Reason)
-	msg, err := s.settle(r, d, "comune")
-	if err != nil {
-		return err
-	}
+	msg := s.settle(r, out, "comune")
 	return s.redirect(w, r, "/backoffice/chiusure?mese="+monthKey(c.From)+"#calendario", "success", "Chiusura di tutto il Comune aggiunta."+msg)
 }
 
@@ -286,10 +216,9 @@ func (s *server) deleteComuneClosure(w http.ResponseWriter, r *http.Request, st 
 	if c.ResourceID != 0 {
 		return booking.Errorf(booking.ENotFound, "La chiusura richiesta non esiste.")
 	}
-	if err := s.store.DeleteClosure(r.Context(), cid); err != nil {
+	if err := s.svc.DeleteClosure(r.Context(), cid); err != nil {
 		return err
 	}
-	s.svc.Invalidate()
 	s.audit(r, AuditClosureDeleted, "comune", c.From.Italian()+"–"+c.To.Italian()+" "+c.Reason)
 	return s.redirect(w, r, "/backoffice/chiusure"+monthBack(r), "success", "Chiusura di tutto il Comune eliminata.")
 }

@@ -1,6 +1,7 @@
 package backoffice
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -11,73 +12,13 @@ import (
 	"github.com/prenota/prenota/web"
 )
 
-// Orphaned bookings: a change of schedule, a closure (of a resource or of
-// the whole Comune) or the removal of a one-off opening may leave confirmed
-// bookings outside the slots. Nothing is saved until the admin has decided,
-// booking by booking, which to keep and which to cancel (with a reason, for
-// the cancellation email); the decision travels with the change's own form,
-// re-posted from the orphans page.
-
-// orphansOf returns the future confirmed bookings of newRes that fall outside
-// its slots under newCal but not under oldRes and oldCal: those the change
-// leaves out. Bookings already outside (kept at an earlier change) are not
-// asked about again.
-func (s *server) orphansOf(r *http.Request, oldRes booking.Resource, oldCal booking.Calendar, newRes booking.Resource, newCal booking.Calendar) ([]booking.Booking, error) {
-	future, err := s.store.FutureBookings(r.Context(), newRes.ID, s.svc.Now())
-	if err != nil {
-		return nil, err
-	}
-	before := map[string]bool{}
-	for _, b := range orphans(oldRes, oldCal, future) {
-		before[b.ID] = true
-	}
-	var out []booking.Booking
-	for _, b := range orphans(newRes, newCal, future) {
-		if !before[b.ID] {
-			out = append(out, b)
-		}
-	}
-	return out, nil
-}
-
-// orphans returns the bookings of bs that fall outside the slots of res
-// under cal: on a closed day, off the slot grid, or beyond the capacity (the
-// latest made lose).
-func orphans(res booking.Resource, cal booking.Calendar, bs []booking.Booking) []booking.Booking {
-	var out []booking.Booking
-	seats := map[int64]int{}
-	for _, b := range bs {
-		if !res.Bookable || res.Schedule.SlotMinutes <= 0 {
-			out = append(out, b)
-			continue
-		}
-		slots, closed := booking.SlotsOn(res, cal, booking.DateOf(b.Start, booking.Rome))
-		i := slices.IndexFunc(slots, func(sl booking.Slot) bool { return sl.Start.Equal(b.Start) })
-		var covered []int64
-		fits := closed == "" && i >= 0
-		if fits {
-			end := b.Start
-			for j := i; j < len(slots) && slots[j].Start.Equal(end) && !slots[j].End.After(b.End); j++ {
-				covered = append(covered, slots[j].Start.UnixMilli())
-				end = slots[j].End
-			}
-			fits = end.Equal(b.End)
-		}
-		for _, c := range covered {
-			if fits && seats[c] >= res.Schedule.Capacity {
-				fits = false
-			}
-		}
-		if !fits {
-			out = append(out, b)
-			continue
-		}
-		for _, c := range covered {
-			seats[c]++
-		}
-	}
-	return out
-}
+// Orphaned bookings: a change of schedule or capacity, a closure (of a
+// resource or of the whole Comune) or the removal of a one-off opening may
+// leave confirmed bookings outside the slots (booking.Service finds them).
+// Nothing is saved until the admin has decided, booking by booking, which to
+// keep and which to cancel (with a reason, for the cancellation email); the
+// decision travels with the change's own form, re-posted from the orphans
+// page.
 
 // change describes the change whose orphaned bookings are being decided.
 type change struct {
@@ -189,32 +130,48 @@ func (s *server) decide(w http.ResponseWriter, r *http.Request, st *staff, orph 
 	return d, false, s.render(w, r, "orfane", p, http.StatusConflict)
 }
 
-// settle carries out a decision after the change is saved: cancels the
-// bookings to cancel with the reason (which queues each cancellation email)
-// and records in the audit log which were kept and which cancelled. It
-// returns a sentence for the flash message.
-func (s *server) settle(r *http.Request, d decision, target string) (string, error) {
-	var msg string
-	if len(d.Keep) > 0 {
-		s.audit(r, AuditOrphansKept, target, codes(d.Keep))
-		msg += " Prenotazioni mantenute: " + codes(d.Keep) + "."
-	}
-	var done []booking.Booking
-	for _, b := range d.Cancel {
-		if _, err := s.store.Cancel(r.Context(), b.ID, d.Motivo); err != nil {
-			if booking.ErrorCode(err) == booking.EConflict {
-				continue // started meanwhile, or already cancelled
-			}
-			return "", err
+// asker is the booking.Decide of a change made through the back office:
+// the orphans page (see decide).
+func (s *server) asker(w http.ResponseWriter, r *http.Request, st *staff, c change) booking.Decide {
+	return func(orph []booking.Booking) (map[string]bool, string, bool, error) {
+		d, ok, err := s.decide(w, r, st, orph, c)
+		cancel := map[string]bool{}
+		for _, b := range d.Cancel {
+			cancel[b.ID] = true
 		}
-		done = append(done, b)
-		s.audit(r, auth.AuditBookingCancelled, b.ID, b.Code+": "+d.Motivo)
+		return cancel, d.Motivo, ok, err
 	}
-	if len(done) > 0 {
-		s.audit(r, AuditOrphansCancelled, target, codes(done)+": "+d.Motivo)
-		msg += " Prenotazioni annullate, con un'email ai cittadini: " + codes(done) + "."
+}
+
+// saved finishes the answer to a change the service has saved (undecided
+// false) or left for the orphans page, already rendered (undecided true).
+func saved(err error) (undecided bool, _ error) {
+	if errors.Is(err, booking.ErrUndecided) {
+		return true, nil
 	}
-	return msg, nil
+	return false, err
+}
+
+// settle records in the audit log which orphaned bookings a change kept and
+// which it cancelled (each cancellation queued its email), and returns a
+// sentence for the flash message.
+func (s *server) settle(r *http.Request, out booking.Outcome, target string) string {
+	var msg string
+	if len(out.Kept) > 0 {
+		s.audit(r, AuditOrphansKept, target, codes(out.Kept))
+		msg += " Prenotazioni mantenute: " + codes(out.Kept) + "."
+	}
+	for _, b := range out.Cancelled {
+		s.audit(r, auth.AuditBookingCancelled, b.ID, b.Code+": "+out.Reason)
+	}
+	if len(out.Cancelled) > 0 {
+		s.audit(r, AuditOrphansCancelled, target, codes(out.Cancelled)+": "+out.Reason)
+		msg += " Prenotazioni annullate, con un'email ai cittadini: " + codes(out.Cancelled) + "."
+	}
+	if len(out.Unseated) > 0 {
+		msg += " Attenzione: le prenotazioni mantenute " + strings.Join(out.Unseated, ", ") + " superano i posti dei nuovi orari; verifichi l'agenda."
+	}
+	return msg
 }
 
 func codes(bs []booking.Booking) string {

@@ -152,6 +152,7 @@ func parseResource(r *http.Request, base booking.Resource, isNew bool) (booking.
 		num("open_day", "Giorno di apertura", &sc.OpenDay)
 		num("min_notice_minutes", "Preavviso minimo", &sc.MinNoticeMinutes)
 		num("hold_minutes", "Durata della riserva", &sc.HoldMinutes)
+		num("per_person", "Prenotazioni future per codice fiscale", &sc.PerPerson)
 		if v := f("open_time"); v != "" {
 			c, err := booking.ParseClock(normClock(v))
 			if err != nil {
@@ -436,74 +437,15 @@ func (s *server) updateResource(w http.ResponseWriter, r *http.Request, st *staf
 		p.Flash = web.Flash{Kind: "danger", Text: "Controlli i campi indicati."}
 		return s.render(w, r, "risorsa", p, http.StatusUnprocessableEntity)
 	}
-	cal, err := s.svc.Calendar(r.Context())
-	if err != nil {
-		return err
-	}
-	orph, err := s.orphansOf(r, old, cal, res, cal)
-	if err != nil {
-		return err
-	}
 	action := "/backoffice/risorse/" + strconv.FormatInt(res.ID, 10)
-	d, decided, err := s.decide(w, r, st, orph, change{Action: action, Back: action, What: "La modifica dell'orario",
-		Target: resourceTarget(res.ID), Crumbs: []web.Crumb{{Label: "Risorse", URL: "/backoffice/risorse"}, {Label: res.Name, URL: action}}})
-	if !decided || err != nil {
-		return err
-	}
-	if err := s.svc.UpdateResource(r.Context(), res); err != nil {
+	out, err := s.svc.UpdateResource(r.Context(), res, s.asker(w, r, st, change{Action: action, Back: action, What: "La modifica dell'orario",
+		Target: resourceTarget(res.ID), Crumbs: []web.Crumb{{Label: "Risorse", URL: "/backoffice/risorse"}, {Label: res.Name, URL: action}}}))
+	if undecided, err := saved(err); undecided || err != nil {
 		return err
 	}
 	s.audit(r, AuditResourceUpdated, strconv.FormatInt(res.ID, 10), res.Name)
-	msg, err := s.settle(r, d, resourceTarget(res.ID))
-	if err != nil {
-		return err
-	}
-	if old.Schedule.SlotMinutes != res.Schedule.SlotMinutes || !slices.Equal(old.Schedule.Hours, res.Schedule.Hours) {
-		warn, err := s.realign(r, res, cal, booking.Date{})
-		if err != nil {
-			return err
-		}
-		msg += warn
-	}
+	msg := s.settle(r, out, resourceTarget(res.ID))
 	return s.redirect(w, r, action, "success", "Le modifiche sono state salvate."+msg)
-}
-
-// realign puts the seats of every future booking of res onto the new slots it
-// overlaps, so that a changed slot grid never shows a kept booking's seat as
-// free. A booking that overlaps no slot any more (kept outside the hours)
-// keeps no seat: nothing can be booked over it. It returns a warning naming
-// the kept bookings that found no free seat in the new slots.
-//
-// With a non-zero day, only the bookings of that day are realigned.
-func (s *server) realign(r *http.Request, res booking.Resource, cal booking.Calendar, day booking.Date) (string, error) {
-	future, err := s.store.FutureBookings(r.Context(), res.ID, s.svc.Now())
-	if err != nil {
-		return "", err
-	}
-	var full []string
-	for _, b := range future {
-		if !day.IsZero() && booking.DateOf(b.Start, booking.Rome) != day {
-			continue
-		}
-		slots, _ := booking.SlotsOn(res, cal, booking.DateOf(b.Start, booking.Rome))
-		var starts []time.Time
-		for _, sl := range slots {
-			if sl.Start.Before(b.End) && b.Start.Before(sl.End) {
-				starts = append(starts, sl.Start)
-			}
-		}
-		switch err := s.store.Realign(r.Context(), b.ID, res.ID, starts, res.Schedule.Capacity); booking.ErrorCode(err) {
-		case "":
-		case booking.EConflict:
-			full = append(full, b.Code)
-		default:
-			return "", err
-		}
-	}
-	if len(full) > 0 {
-		return " Attenzione: le prenotazioni mantenute " + strings.Join(full, ", ") + " superano i posti dei nuovi orari; verifichi l'agenda.", nil
-	}
-	return "", nil
 }
 
 func (s *server) moveResource(w http.ResponseWriter, r *http.Request, st *staff) error {
@@ -519,7 +461,7 @@ func (s *server) moveResource(w http.ResponseWriter, r *http.Request, st *staff)
 	if pos, ok := atoi(r.PostFormValue("position")); ok {
 		res.Position = pos
 	}
-	if err := s.svc.UpdateResource(r.Context(), res); err != nil {
+	if _, err := s.svc.UpdateResource(r.Context(), res, nil); err != nil {
 		return err
 	}
 	s.audit(r, AuditResourceMoved, strconv.FormatInt(res.ID, 10), "gruppo "+strconv.Itoa(parent)+", posizione "+strconv.Itoa(res.Position))
@@ -532,7 +474,7 @@ func (s *server) toggleHidden(w http.ResponseWriter, r *http.Request, st *staff)
 		return err
 	}
 	res.Hidden = !res.Hidden
-	if err := s.svc.UpdateResource(r.Context(), res); err != nil {
+	if _, err := s.svc.UpdateResource(r.Context(), res, nil); err != nil {
 		return err
 	}
 	action, msg := AuditResourceShown, "«"+res.Name+"» è di nuovo visibile ai cittadini."
@@ -548,17 +490,9 @@ func (s *server) deleteResource(w http.ResponseWriter, r *http.Request, st *staf
 	if err != nil {
 		return err
 	}
-	future, err := s.store.FutureBookings(r.Context(), res.ID, s.svc.Now())
-	if err != nil {
+	if err := s.svc.DeleteResource(r.Context(), res); err != nil {
 		return err
 	}
-	if len(future) > 0 {
-		return booking.Errorf(booking.EConflict, "«%s» ha %d prenotazioni future: non si può eliminare.", res.Name, len(future))
-	}
-	if err := s.store.DeleteResource(r.Context(), res.ID); err != nil {
-		return err
-	}
-	s.svc.Invalidate()
 	s.audit(r, AuditResourceDeleted, strconv.FormatInt(res.ID, 10), res.Name)
 	return s.redirect(w, r, "/backoffice/risorse", "success", "«"+res.Name+"» è stata eliminata.")
 }

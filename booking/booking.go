@@ -11,6 +11,7 @@ type Hold struct {
 	ID         string
 	ResourceID int64
 	Owner      string // subject of the identity that holds it
+	For        string // the fruitore's codice fiscale in conto terzi, else ""
 	Start      time.Time
 	End        time.Time
 	Slots      []Slot

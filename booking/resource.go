@@ -140,6 +140,9 @@ type Schedule struct {
 	OpenTime         Clock `json:"open_time"`
 	MinNoticeMinutes int   `json:"min_notice_minutes"`
 	HoldMinutes      int   `json:"hold_minutes"` // 0: DefaultHoldMinutes
+	// PerPerson is how many future bookings of the resource one codice
+	// fiscale may have (e.g. 1 for the identity card); 0: no limit.
+	PerPerson int `json:"per_person,omitempty"`
 }
 
 // DefaultHoldMinutes is how long a hold lasts unless the resource says otherwise.
@@ -228,6 +231,9 @@ func (s Schedule) validate() []FieldError {
 			fs = append(fs, FieldError{"hours", "Ogni fascia oraria ha un giorno della settimana e un orario di inizio precedente a quello di fine."})
 			break
 		}
+	}
+	if s.PerPerson < 0 || s.PerPerson > 100 {
+		fs = append(fs, FieldError{"per_person", "Le prenotazioni future per codice fiscale devono essere tra 0 (senza limite) e 100."})
 	}
 	if s.DaysAhead < 0 || s.OpenDay < 0 || s.OpenDay > 28 || s.MinNoticeMinutes < 0 || s.HoldMinutes < 0 || s.HoldMinutes > 60 {
 		fs = append(fs, FieldError{"schedule", "La finestra di prenotazione non è valida: giorni di anticipo e preavviso non negativi, giorno di apertura tra 1 e 28, durata della riserva fino a 60 minuti."})

@@ -2,6 +2,7 @@ package booking
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,8 +21,9 @@ type Options struct {
 	// CheckPerson validates the codice fiscale and the places of an anagrafica.
 	CheckPerson PersonChecker
 	// ConfigTTL is how long the configuration (settings, tree, closures) is
-	// cached before being read again; other instances' changes show within it.
-	// Default one second.
+	// cached before being read again; other instances' changes show in the
+	// pages within it. Holds and confirms never trust it: their transactions
+	// check its version (see Guard). Default one second.
 	ConfigTTL time.Duration
 }
 
@@ -37,6 +39,7 @@ type Service struct {
 // config is a snapshot of the Comune's configuration.
 type config struct {
 	loaded    time.Time
+	version   int64
 	settings  Settings
 	resources map[int64]Resource
 	list      []Resource
@@ -69,6 +72,13 @@ func (s *Service) snapshot(ctx context.Context) (*config, error) {
 	if s.config != nil && time.Since(s.config.loaded) < s.opt.ConfigTTL {
 		return s.config, nil
 	}
+	// The version is read first: a change committed meanwhile makes the
+	// snapshot newer than its version, never older, so a Guard built from it
+	// fails safe (ErrStale, read again).
+	version, err := s.store.ConfigVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
 	settings, err := s.store.Settings(ctx)
 	if err != nil {
 		return nil, err
@@ -87,7 +97,7 @@ func (s *Service) snapshot(ctx context.Context) (*config, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &config{loaded: time.Now(), settings: settings, list: list, resources: make(map[int64]Resource, len(list)),
+	c := &config{loaded: time.Now(), version: version, settings: settings, list: list, resources: make(map[int64]Resource, len(list)),
 		calendar: Calendar{Settings: settings, Closures: closures, Openings: openings}}
 	for _, r := range list {
 		c.resources[r.ID] = r
@@ -128,6 +138,10 @@ func (s *Service) Resource(ctx context.Context, id int64) (Resource, error) {
 	if err != nil {
 		return Resource{}, err
 	}
+	return c.visible(id)
+}
+
+func (c *config) visible(id int64) (Resource, error) {
 	r, ok := c.resources[id]
 	for p := r; ok; p, ok = c.resources[p.ParentID] {
 		if p.Hidden {
@@ -180,7 +194,15 @@ func (s *Service) Availability(ctx context.Context, resourceID int64, from Date,
 }
 
 func (s *Service) bookable(ctx context.Context, id int64, field string) (Resource, error) {
-	r, err := s.Resource(ctx, id)
+	c, err := s.snapshot(ctx)
+	if err != nil {
+		return Resource{}, err
+	}
+	return c.bookable(id, field)
+}
+
+func (c *config) bookable(id int64, field string) (Resource, error) {
+	r, err := c.visible(id)
 	if err != nil {
 		if ErrorCode(err) == ENotFound {
 			return r, &Error{Code: ENotFound, Message: "La risorsa richiesta non esiste.", Fields: []FieldError{{field, "La risorsa indicata non esiste."}}}
@@ -199,62 +221,113 @@ type HoldRequest struct {
 	Start      time.Time
 	Slots      int
 	Owner      string
+	// For is the fruitore's codice fiscale in conto terzi: the owner's
+	// previous live hold for the same fruitore is released.
+	For string
 }
 
-// Hold reserves the requested slots for the owner. EInvalid when they are not
+// maxStale bounds how many times a request is judged again because the
+// configuration changed under it.
+const maxStale = 5
+
+// Hold reserves the requested slots for the owner, releasing the owner's
+// previous live hold (for the same fruitore). EInvalid when they are not
 // slots of the resource or not bookable now; EConflict when a seat is gone.
+// The store's transaction checks that the configuration judged by is still
+// the one in force.
 func (s *Service) Hold(ctx context.Context, req HoldRequest) (Hold, error) {
 	if req.Owner == "" {
 		return Hold{}, Errorf(EUnauthorized, "Per prenotare è necessario autenticarsi.")
 	}
-	r, err := s.bookable(ctx, req.ResourceID, "resource_id")
+	for attempt := 0; ; attempt++ {
+		c, err := s.snapshot(ctx)
+		if err != nil {
+			return Hold{}, err
+		}
+		h, r, err := s.judgeHold(c, req)
+		if err != nil {
+			if attempt < maxStale && s.stale(ctx, c) {
+				continue
+			}
+			return Hold{}, err
+		}
+		d := r.Schedule.HoldDuration()
+		if s.opt.HoldDuration > 0 {
+			d = s.opt.HoldDuration
+		}
+		err = s.store.CreateHold(ctx, &h, c.guard(r), d)
+		if errors.Is(err, ErrStale) && attempt < maxStale {
+			s.drop(c)
+			continue
+		}
+		return h, err
+	}
+}
+
+// guard is what the store checks for a request on r judged under c.
+func (c *config) guard(r Resource) Guard {
+	return Guard{Version: c.version, Capacity: r.Schedule.Capacity, PerPerson: r.Schedule.PerPerson}
+}
+
+// drop forgets the snapshot c, if it is still the cached one.
+func (s *Service) drop(c *config) {
+	s.mu.Lock()
+	if s.config == c {
+		s.config = nil
+	}
+	s.mu.Unlock()
+}
+
+// stale reports, after c refused a request, whether the configuration has
+// changed since c was read (then it is dropped): a refusal must not come
+// from a cache older than the database.
+func (s *Service) stale(ctx context.Context, c *config) bool {
+	v, err := s.store.ConfigVersion(ctx)
+	if err != nil || v == c.version {
+		return false
+	}
+	s.drop(c)
+	return true
+}
+
+// judgeHold checks req under the configuration c.
+func (s *Service) judgeHold(c *config, req HoldRequest) (Hold, Resource, error) {
+	r, err := c.bookable(req.ResourceID, "resource_id")
 	if err != nil {
-		return Hold{}, err
+		return Hold{}, r, err
 	}
 	if req.Slots < 1 || req.Slots > r.Schedule.MaxSlots {
-		return Hold{}, Invalid(FieldError{"slots", pluralSlots(r.Schedule.MaxSlots)})
+		return Hold{}, r, Invalid(FieldError{"slots", pluralSlots(r.Schedule.MaxSlots)})
 	}
-	cal, err := s.Calendar(ctx)
-	if err != nil {
-		return Hold{}, err
-	}
-	slots, closedBy := SlotsOn(r, cal, DateOf(req.Start, Rome))
+	slots, closedBy := SlotsOn(r, c.calendar, DateOf(req.Start, Rome))
 	i := 0
 	for i < len(slots) && !slots[i].Start.Equal(req.Start) {
 		i++
 	}
 	if i == len(slots) {
-		return Hold{}, Invalid(FieldError{"start", "L'orario scelto non è l'inizio di uno slot di questa risorsa."})
+		return Hold{}, r, Invalid(FieldError{"start", "L'orario scelto non è l'inizio di uno slot di questa risorsa."})
 	}
 	if i+req.Slots > len(slots) {
-		return Hold{}, Invalid(FieldError{"slots", "Gli slot scelti devono essere consecutivi e nello stesso giorno."})
+		return Hold{}, r, Invalid(FieldError{"slots", "Gli slot scelti devono essere consecutivi e nello stesso giorno."})
 	}
 	chosen := slots[i : i+req.Slots]
 	for k := 1; k < len(chosen); k++ {
 		if !chosen[k].Start.Equal(chosen[k-1].End) {
-			return Hold{}, Invalid(FieldError{"slots", "Gli slot scelti devono essere consecutivi e nello stesso giorno."})
+			return Hold{}, r, Invalid(FieldError{"slots", "Gli slot scelti devono essere consecutivi e nello stesso giorno."})
 		}
 	}
 	now := s.opt.Now()
 	for _, sl := range chosen {
 		switch st, _ := StateAt(r, sl, closedBy != "", Occupancy{}, now); st {
 		case Closed:
-			return Hold{}, Invalid(FieldError{"start", "In quel giorno la risorsa è chiusa (" + closedBy + ")."})
+			return Hold{}, r, Invalid(FieldError{"start", "In quel giorno la risorsa è chiusa (" + closedBy + ")."})
 		case Past:
-			return Hold{}, Invalid(FieldError{"start", "Lo slot scelto è passato o troppo vicino: ne scelga uno successivo."})
+			return Hold{}, r, Invalid(FieldError{"start", "Lo slot scelto è passato o troppo vicino: ne scelga uno successivo."})
 		case NotYetOpen:
-			return Hold{}, Invalid(FieldError{"start", "Lo slot scelto non è ancora prenotabile: apre il " + r.Schedule.OpensAt(sl.Start).In(Rome).Format("02/01/2006 alle 15:04") + "."})
+			return Hold{}, r, Invalid(FieldError{"start", "Lo slot scelto non è ancora prenotabile: apre il " + r.Schedule.OpensAt(sl.Start).In(Rome).Format("02/01/2006 alle 15:04") + "."})
 		}
 	}
-	h := Hold{ResourceID: r.ID, Owner: req.Owner, Start: chosen[0].Start, End: chosen[len(chosen)-1].End, Slots: chosen}
-	d := r.Schedule.HoldDuration()
-	if s.opt.HoldDuration > 0 {
-		d = s.opt.HoldDuration
-	}
-	if err := s.store.CreateHold(ctx, &h, r.Schedule.Capacity, d); err != nil {
-		return Hold{}, err
-	}
-	return h, nil
+	return Hold{ResourceID: r.ID, Owner: req.Owner, For: req.For, Start: chosen[0].Start, End: chosen[len(chosen)-1].End, Slots: chosen}, r, nil
 }
 
 func pluralSlots(max int) string {
@@ -303,6 +376,9 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (Booking, boo
 		return Booking{}, false, Invalid(FieldError{"Idempotency-Key", "La chiave di idempotenza può avere al massimo 200 caratteri."})
 	}
 	h, err := s.store.Hold(ctx, req.HoldID)
+	if err != nil && ErrorCode(err) != ENotFound {
+		return Booking{}, false, err
+	}
 	if err != nil || h.Owner != req.Presentante {
 		return Booking{}, false, &Error{Code: ENotFound, Message: "La prenotazione temporanea indicata non esiste.", Fields: []FieldError{{"hold_id", "La prenotazione temporanea indicata non esiste o non è sua."}}}
 	}
@@ -311,19 +387,18 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (Booking, boo
 	if b, found, err := s.store.Replay(ctx, req.Presentante, h.ID, req.IdempotencyKey); found || err != nil {
 		return b, false, err
 	}
-	r, err := s.store.Resource(ctx, h.ResourceID)
+	c, err := s.snapshot(ctx)
 	if err != nil {
 		return Booking{}, false, err
 	}
-	// A closure or a schedule change saved while the hold was live: the back
-	// office asks about confirmed bookings only, so a hold on a slot that is
-	// closed or gone must not become one.
-	cal, err := s.Calendar(ctx)
+	r, err := c.fits(h)
+	if err != nil && s.stale(ctx, c) {
+		if c, err = s.snapshot(ctx); err == nil {
+			r, err = c.fits(h)
+		}
+	}
 	if err != nil {
 		return Booking{}, false, err
-	}
-	if !holdFits(r, cal, h) {
-		return Booking{}, false, Errorf(EGone, "Nel frattempo l'orario scelto è stato chiuso o modificato dal Comune: scelga un altro orario.")
 	}
 	p := req.Fruitore.Normalize()
 	var fs []FieldError
@@ -361,8 +436,35 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (Booking, boo
 	}
 	b := Booking{HoldID: h.ID, ResourceID: r.ID, ResourceName: r.Name, Presentante: req.Presentante, Fruitore: p,
 		Motivazione: mot, Telefono: tel, Nota: nota, Extra: extra, IdempotencyKey: req.IdempotencyKey}
-	created, err := s.store.Confirm(ctx, &b)
-	return b, created, err
+	for attempt := 0; ; attempt++ {
+		created, err := s.store.Confirm(ctx, &b, c.guard(r))
+		if !errors.Is(err, ErrStale) || attempt == maxStale {
+			return b, created, err
+		}
+		s.drop(c)
+		if c, err = s.snapshot(ctx); err != nil {
+			return Booking{}, false, err
+		}
+		if r, err = c.fits(h); err != nil {
+			return Booking{}, false, err
+		}
+	}
+}
+
+// fits returns the resource of h when every slot of h is still an open slot
+// of it under c. A closure or a schedule change saved while the hold was
+// live: the back office asks about confirmed bookings only, so a hold on a
+// slot that is closed or gone must not become one. (A hidden resource still
+// takes the bookings of holds made before.)
+func (c *config) fits(h Hold) (Resource, error) {
+	r, ok := c.resources[h.ResourceID]
+	if !ok {
+		return r, Errorf(EGone, "Nel frattempo la risorsa scelta è stata eliminata dal Comune.")
+	}
+	if !holdFits(r, c.calendar, h) {
+		return r, Errorf(EGone, "Nel frattempo l'orario scelto è stato chiuso o modificato dal Comune: scelga un altro orario.")
+	}
+	return r, nil
 }
 
 // holdFits reports whether every slot of h is still an open slot of r under
@@ -477,29 +579,14 @@ func (s *Service) CreateResource(ctx context.Context, r *Resource) error {
 	return s.store.CreateResource(ctx, r)
 }
 
-// UpdateResource validates and replaces a node.
-func (s *Service) UpdateResource(ctx context.Context, r Resource) error {
-	if err := r.Validate(); err != nil {
-		return err
+// PerPersonLimit is the error of a confirm refused because the fruitore cf
+// has max future bookings of the resource already.
+func PerPersonLimit(resource, cf string, max int) error {
+	n := "una prenotazione futura"
+	if max > 1 {
+		n = strconv.Itoa(max) + " prenotazioni future"
 	}
-	defer s.Invalidate()
-	return s.store.UpdateResource(ctx, r)
-}
-
-// AddClosure stores a closure.
-func (s *Service) AddClosure(ctx context.Context, c *Closure) error {
-	if c.To.Before(c.From) {
-		return Invalid(FieldError{"to", "La data di fine chiusura non può precedere quella di inizio."})
-	}
-	defer s.Invalidate()
-	return s.store.AddClosure(ctx, c)
-}
-
-// AddOpening stores a one-off extra opening.
-func (s *Service) AddOpening(ctx context.Context, o *Opening) error {
-	if o.Start >= o.End {
-		return Invalid(FieldError{"end", "L'orario di fine deve seguire quello di inizio."})
-	}
-	defer s.Invalidate()
-	return s.store.AddOpening(ctx, o)
+	return &Error{Code: EInvalid, Message: "Limite di prenotazioni per persona: per «" + resource + "» ogni codice fiscale può avere al massimo " + n + ".",
+		Fields: []FieldError{{"fruitore.codice_fiscale", "Il codice fiscale " + cf + " ha già " + n + " per «" + resource +
+			"», il massimo stabilito dal Comune: per prenotare un altro appuntamento disdica prima quello già fissato (in «Le mie prenotazioni»)."}}}
 }

@@ -2,8 +2,23 @@ package booking
 
 import (
 	"context"
+	"errors"
 	"time"
 )
+
+// Guard is what a hold or confirm transaction checks against the database:
+// that the configuration the service judged the request by is still the one
+// in force (Version), and the resource's seats (Capacity, seats numbered from
+// 0) and limit of future bookings per codice fiscale (PerPerson, 0 for none).
+type Guard struct {
+	Version   int64
+	Capacity  int
+	PerPerson int
+}
+
+// ErrStale reports that the configuration changed after the service read it:
+// the service reads it again and re-judges the request.
+var ErrStale = errors.New("booking: configuration changed")
 
 // Store keeps the Comune's configuration, holds and bookings. Implementations
 // enforce the seat invariant in the database (see docs/design.md) and judge
@@ -23,23 +38,39 @@ type Store interface {
 	// UpdateResource replaces a node, or ENotFound.
 	UpdateResource(ctx context.Context, r Resource) error
 
+	// DeleteResource deletes a node that has no children and has never been
+	// booked; EConflict otherwise.
+	DeleteResource(ctx context.Context, id int64) error
+
 	// Closures returns the closures touching [from, to].
 	Closures(ctx context.Context, from, to Date) ([]Closure, error)
 	// AddClosure stores a closure and sets its ID.
 	AddClosure(ctx context.Context, c *Closure) error
+	// DeleteClosure deletes a closure, or ENotFound.
+	DeleteClosure(ctx context.Context, id int64) error
 	// Openings returns the one-off openings in [from, to].
 	Openings(ctx context.Context, from, to Date) ([]Opening, error)
 	// AddOpening stores a one-off opening and sets its ID.
 	AddOpening(ctx context.Context, o *Opening) error
+	// DeleteOpening deletes a one-off opening, or ENotFound.
+	DeleteOpening(ctx context.Context, id int64) error
 
 	// Occupancy returns, for each slot start (unix ms) of the resource in
 	// [from, to) with live claims, the seats taken and whether viewer holds one.
 	Occupancy(ctx context.Context, resourceID int64, from, to time.Time, viewer string) (map[int64]Occupancy, error)
 
+	// ConfigVersion returns the configuration's version, which every change
+	// of settings, resources, closures or openings increments in its own
+	// transaction.
+	ConfigVersion(ctx context.Context) (int64, error)
+
 	// CreateHold claims one seat of each of h.Slots for h.Owner, all or
 	// nothing, for d from the database clock, and sets h.ID and h.ExpiresAt.
-	// It returns EConflict when a slot has no free seat among capacity.
-	CreateHold(ctx context.Context, h *Hold, capacity int, d time.Duration) error
+	// In the same transaction it releases the owner's previous live hold for
+	// the same h.For. It returns ErrStale when the configuration's version is
+	// no longer g.Version, EConflict when a slot has no free seat among
+	// g.Capacity.
+	CreateHold(ctx context.Context, h *Hold, g Guard, d time.Duration) error
 	// Hold returns a hold, live or not, or ENotFound.
 	Hold(ctx context.Context, id string) (Hold, error)
 	// ReleaseHold frees the seats of owner's unconfirmed hold at once; ENotFound
@@ -49,9 +80,13 @@ type Store interface {
 	// Confirm turns b.HoldID, a live hold of b.Presentante's, into the booking b
 	// (setting ID, Code, times, Status, CreatedAt). A booking already made with
 	// the same hold or the same (presentante, idempotency key) is returned with
-	// created false. ENotFound for no such hold of the presentante's; EGone when
-	// the hold expired.
-	Confirm(ctx context.Context, b *Booking) (created bool, err error)
+	// created false. ENotFound for no such hold of the presentante's; ErrStale
+	// when the configuration's version is no longer g.Version; EGone when the
+	// hold expired or one of its seats is beyond g.Capacity; EInvalid when
+	// g.PerPerson is set and the fruitore has that many future bookings of
+	// the resource already (counted under a lock, so racing confirms cannot
+	// exceed it).
+	Confirm(ctx context.Context, b *Booking, g Guard) (created bool, err error)
 	// Replay returns the booking already made by presentante from holdID or
 	// with the idempotency key (found false when there is none). EConflict
 	// when the key was used for another hold.
@@ -63,6 +98,12 @@ type Store interface {
 	// Bookings returns the confirmed bookings where subject is presentante or
 	// fruitore, newest appointment first, and their total.
 	Bookings(ctx context.Context, subject string, limit, offset int) ([]Booking, int, error)
+	// FutureBookings returns the confirmed bookings of a resource that start
+	// after the given time, by start.
+	FutureBookings(ctx context.Context, resourceID int64, after time.Time) ([]Booking, error)
+	// Realign moves a confirmed booking's seats onto the given slot starts
+	// (a free seat among capacity at each); EConflict when one has none.
+	Realign(ctx context.Context, bookingID string, resourceID int64, starts []time.Time, capacity int) error
 	// Cancel cancels a confirmed booking that has not started yet (by the
 	// database clock) and frees its seats. EConflict when it has started or is
 	// already cancelled; ENotFound when there is none.

@@ -167,7 +167,7 @@ func (s *Store) StaffByCF(ctx context.Context, cf string) (auth.User, error) {
 // booked, with its closures, openings and stale holds. EConflict otherwise:
 // a node with bookings can be hidden instead.
 func (s *Store) DeleteResource(ctx context.Context, id int64) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.configTx(ctx, func(tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM resources WHERE parent_id = ?"), id).Scan(&n); err != nil {
 			return wrap(err)
@@ -243,14 +243,16 @@ func (s *Store) DeleteOpening(ctx context.Context, id int64) error {
 }
 
 func (s *Store) deleteOne(ctx context.Context, q string, id any) error {
-	res, err := s.w.ExecContext(ctx, s.q(q), id)
-	if err != nil {
-		return wrap(err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return booking.Errorf(booking.ENotFound, "L'elemento richiesto non esiste.")
-	}
-	return nil
+	return s.configTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(q), id)
+		if err != nil {
+			return wrap(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return booking.Errorf(booking.ENotFound, "L'elemento richiesto non esiste.")
+		}
+		return nil
+	})
 }
 
 // CreateToken stores t under the hex SHA-256 of the token.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"time"
 
 	"maragu.dev/goqite"
@@ -67,11 +68,14 @@ func nullString(s string) any {
 
 // Confirm turns a live hold into a booking, or returns the booking already
 // made from the same hold or with the same idempotency key.
-func (s *Store) Confirm(ctx context.Context, b *booking.Booking) (bool, error) {
+func (s *Store) Confirm(ctx context.Context, b *booking.Booking, g booking.Guard) (bool, error) {
 	created := false
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		created = false
 		if done, err := s.existing(ctx, tx, b); done || err != nil {
+			return err
+		}
+		if err := s.checkVersion(ctx, tx, g.Version); err != nil {
 			return err
 		}
 		var slots int
@@ -94,10 +98,16 @@ func (s *Store) Confirm(ctx context.Context, b *booking.Booking) (bool, error) {
 		if err != nil {
 			return wrap(err)
 		}
+		if g.PerPerson > 0 {
+			if err := s.checkPerPerson(ctx, tx, b, g.PerPerson, now); err != nil {
+				return err
+			}
+		}
 		id := booking.NewID()
-		// Owner and expiry are checked by the statement that converts the claims.
+		// Expiry and capacity are checked by the statement that converts the
+		// claims: a seat beyond a lowered capacity is not converted.
 		res, err := tx.ExecContext(ctx, s.q(`UPDATE claims SET booking_id = ?, expires_at = NULL
-			WHERE hold_id = ? AND booking_id IS NULL AND expires_at > ?`), id, b.HoldID, now)
+			WHERE hold_id = ? AND booking_id IS NULL AND expires_at > ? AND seat < ?`), id, b.HoldID, now, g.Capacity)
 		if err != nil {
 			return wrap(err)
 		}
@@ -106,7 +116,15 @@ func (s *Store) Confirm(ctx context.Context, b *booking.Booking) (bool, error) {
 			if done, err := s.existing(ctx, tx, b); done || err != nil {
 				return err
 			}
-			return booking.Errorf(booking.EGone, "Il tempo per completare la prenotazione è scaduto e gli slot sono stati rilasciati. Scelga di nuovo l'orario.")
+			var beyond int
+			if err := tx.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM claims WHERE hold_id = ? AND booking_id IS NULL AND expires_at > ? AND seat >= ?"),
+				b.HoldID, now, g.Capacity).Scan(&beyond); err != nil {
+				return wrap(err)
+			}
+			if beyond > 0 {
+				return booking.Errorf(booking.EGone, "Nel frattempo il Comune ha ridotto i posti disponibili e il posto che aveva riservato non c'è più. Scelga di nuovo l'orario.")
+			}
+			return booking.Errorf(booking.EGone, "La prenotazione temporanea non è più valida: il tempo per completarla è scaduto, oppure ne è stata avviata un'altra (si tiene un solo orario alla volta). Scelga di nuovo l'orario.")
 		}
 		fruitore, _ := json.Marshal(b.Fruitore)
 		if b.Extra == nil {
@@ -141,6 +159,30 @@ func (s *Store) Confirm(ctx context.Context, b *booking.Booking) (bool, error) {
 		return s.enqueue(ctx, tx, Event{EventConfirmed, id})
 	})
 	return created, err
+}
+
+// checkPerPerson refuses b when its fruitore has max future bookings of the
+// resource already. On PostgreSQL the confirm first takes a transaction-level
+// advisory lock on (resource, codice fiscale), so racing confirms for one
+// person count one after the other (each count is a new statement, which
+// sees the bookings committed while it waited) and nothing about the person
+// is stored for it; SQLite has one writer.
+func (s *Store) checkPerPerson(ctx context.Context, tx *sql.Tx, b *booking.Booking, max int, now int64) error {
+	cf := b.Fruitore.CodiceFiscale
+	if s.dialect == Postgres {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", "persona/"+strconv.FormatInt(b.ResourceID, 10)+"/"+cf); err != nil {
+			return wrap(err)
+		}
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM bookings WHERE fruitore_cf = ? AND resource_id = ? AND status = ? AND ends_at > ?"),
+		cf, b.ResourceID, booking.Confirmed, now).Scan(&n); err != nil {
+		return wrap(err)
+	}
+	if n >= max {
+		return booking.PerPersonLimit(b.ResourceName, cf, max)
+	}
+	return nil
 }
 
 var errCodeSpace = errors.New("no free booking code after 6 attempts")

@@ -22,14 +22,54 @@ func (s *Store) Settings(ctx context.Context) (booking.Settings, error) {
 	return st, wrap(json.Unmarshal([]byte(data), &st))
 }
 
+// ConfigVersion returns the configuration's version.
+func (s *Store) ConfigVersion(ctx context.Context) (int64, error) {
+	var v int64
+	err := s.r.QueryRowContext(ctx, "SELECT version FROM config_version WHERE id = 1").Scan(&v)
+	return v, wrap(err)
+}
+
+// configTx runs a change of the configuration: fn and the increment of its
+// version commit together. The increment comes first, so that on PostgreSQL
+// the row stays locked until the change commits, and a hold or confirm that
+// checks the version (checkVersion) waits for it.
+func (s *Store) configTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "UPDATE config_version SET version = version + 1 WHERE id = 1"); err != nil {
+			return wrap(err)
+		}
+		return fn(tx)
+	})
+}
+
+// checkVersion returns ErrStale unless the configuration's version is still
+// v. On PostgreSQL it holds a share lock on the version until tx ends, so a
+// change cannot commit between the check and this transaction's commit.
+func (s *Store) checkVersion(ctx context.Context, tx *sql.Tx, v int64) error {
+	q := "SELECT version FROM config_version WHERE id = 1"
+	if s.dialect == Postgres {
+		q += " FOR SHARE"
+	}
+	var got int64
+	if err := tx.QueryRowContext(ctx, q).Scan(&got); err != nil {
+		return wrap(err)
+	}
+	if got != v {
+		return booking.ErrStale
+	}
+	return nil
+}
+
 // SaveSettings replaces the Comune's settings.
 func (s *Store) SaveSettings(ctx context.Context, st booking.Settings) error {
 	b, err := json.Marshal(st)
 	if err != nil {
 		return wrap(err)
 	}
-	_, err = s.w.ExecContext(ctx, s.q("INSERT INTO settings (id, data) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data"), string(b))
-	return wrap(err)
+	return s.configTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, s.q("INSERT INTO settings (id, data) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data"), string(b))
+		return wrap(err)
+	})
 }
 
 // resourceData is the part of a resource kept as JSON.
@@ -113,8 +153,10 @@ func (s *Store) CreateResource(ctx context.Context, r *booking.Resource) error {
 	if err != nil {
 		return wrap(err)
 	}
-	return wrap(s.w.QueryRowContext(ctx, s.q("INSERT INTO resources (parent_id, name, bookable, hidden, position, data) VALUES (?, ?, ?, ?, ?, ?) RETURNING id"),
-		nullID(r.ParentID), r.Name, r.Bookable, r.Hidden, r.Position, data).Scan(&r.ID))
+	return s.configTx(ctx, func(tx *sql.Tx) error {
+		return wrap(tx.QueryRowContext(ctx, s.q("INSERT INTO resources (parent_id, name, bookable, hidden, position, data) VALUES (?, ?, ?, ?, ?, ?) RETURNING id"),
+			nullID(r.ParentID), r.Name, r.Bookable, r.Hidden, r.Position, data).Scan(&r.ID))
+	})
 }
 
 // UpdateResource replaces a node.
@@ -123,15 +165,17 @@ func (s *Store) UpdateResource(ctx context.Context, r booking.Resource) error {
 	if err != nil {
 		return wrap(err)
 	}
-	res, err := s.w.ExecContext(ctx, s.q("UPDATE resources SET parent_id = ?, name = ?, bookable = ?, hidden = ?, position = ?, data = ? WHERE id = ?"),
-		nullID(r.ParentID), r.Name, r.Bookable, r.Hidden, r.Position, data, r.ID)
-	if err != nil {
-		return wrap(err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return booking.Errorf(booking.ENotFound, "La risorsa richiesta non esiste.")
-	}
-	return nil
+	return s.configTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q("UPDATE resources SET parent_id = ?, name = ?, bookable = ?, hidden = ?, position = ?, data = ? WHERE id = ?"),
+			nullID(r.ParentID), r.Name, r.Bookable, r.Hidden, r.Position, data, r.ID)
+		if err != nil {
+			return wrap(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return booking.Errorf(booking.ENotFound, "La risorsa richiesta non esiste.")
+		}
+		return nil
+	})
 }
 
 // Closures returns the closures touching [from, to].
@@ -161,8 +205,10 @@ func (s *Store) Closures(ctx context.Context, from, to booking.Date) ([]booking.
 
 // AddClosure stores a closure and sets its ID.
 func (s *Store) AddClosure(ctx context.Context, c *booking.Closure) error {
-	return wrap(s.w.QueryRowContext(ctx, s.q("INSERT INTO closures (resource_id, from_date, to_date, reason) VALUES (?, ?, ?, ?) RETURNING id"),
-		nullID(c.ResourceID), c.From.String(), c.To.String(), c.Reason).Scan(&c.ID))
+	return s.configTx(ctx, func(tx *sql.Tx) error {
+		return wrap(tx.QueryRowContext(ctx, s.q("INSERT INTO closures (resource_id, from_date, to_date, reason) VALUES (?, ?, ?, ?) RETURNING id"),
+			nullID(c.ResourceID), c.From.String(), c.To.String(), c.Reason).Scan(&c.ID))
+	})
 }
 
 // Openings returns the one-off openings in [from, to].
@@ -189,6 +235,8 @@ func (s *Store) Openings(ctx context.Context, from, to booking.Date) ([]booking.
 
 // AddOpening stores a one-off opening and sets its ID.
 func (s *Store) AddOpening(ctx context.Context, o *booking.Opening) error {
-	return wrap(s.w.QueryRowContext(ctx, s.q("INSERT INTO openings (resource_id, on_date, start_min, end_min, reason) VALUES (?, ?, ?, ?, ?) RETURNING id"),
-		o.ResourceID, o.Date.String(), int(o.Start), int(o.End), o.Reason).Scan(&o.ID))
+	return s.configTx(ctx, func(tx *sql.Tx) error {
+		return wrap(tx.QueryRowContext(ctx, s.q("INSERT INTO openings (resource_id, on_date, start_min, end_min, reason) VALUES (?, ?, ?, ?, ?) RETURNING id"),
+			o.ResourceID, o.Date.String(), int(o.Start), int(o.End), o.Reason).Scan(&o.ID))
+	})
 }

@@ -43,8 +43,9 @@ func (s *Store) Occupancy(ctx context.Context, resourceID int64, from, to time.T
 }
 
 // CreateHold claims one seat of each slot of h, in ascending order, all or
-// nothing (see docs/design.md for why this cannot double-book).
-func (s *Store) CreateHold(ctx context.Context, h *booking.Hold, capacity int, d time.Duration) error {
+// nothing (see docs/design.md for why this cannot double-book), after
+// releasing the owner's previous unconfirmed holds for the same fruitore.
+func (s *Store) CreateHold(ctx context.Context, h *booking.Hold, g booking.Guard, d time.Duration) error {
 	slots := make([][2]int64, len(h.Slots))
 	for i, sl := range h.Slots {
 		slots[i] = [2]int64{sl.Start.UnixMilli(), sl.End.UnixMilli()}
@@ -55,17 +56,23 @@ func (s *Store) CreateHold(ctx context.Context, h *booking.Hold, capacity int, d
 		if err != nil {
 			return wrap(err)
 		}
+		if err := s.checkVersion(ctx, tx, g.Version); err != nil {
+			return err
+		}
+		if err := s.releaseOwn(ctx, tx, h.Owner, h.For, now); err != nil {
+			return err
+		}
 		id := booking.NewID()
 		expires := now + d.Milliseconds()
 		ins, err := s.txStmt(ctx, tx, insertHold)
 		if err != nil {
 			return wrap(err)
 		}
-		if _, err := ins.ExecContext(ctx, id, h.ResourceID, h.Owner, slots[0][0], slots[len(slots)-1][1], string(slotsJSON), now, expires); err != nil {
+		if _, err := ins.ExecContext(ctx, id, h.ResourceID, h.Owner, h.For, slots[0][0], slots[len(slots)-1][1], string(slotsJSON), now, expires); err != nil {
 			return wrap(err)
 		}
 		for _, sl := range slots {
-			ok, err := s.claimFreeSeat(ctx, tx, h.ResourceID, sl[0], capacity, id, now, expires)
+			ok, err := s.claimFreeSeat(ctx, tx, h.ResourceID, sl[0], g.Capacity, id, now, expires)
 			if err != nil {
 				return err
 			}
@@ -79,8 +86,12 @@ func (s *Store) CreateHold(ctx context.Context, h *booking.Hold, capacity int, d
 }
 
 const (
-	insertHold = `INSERT INTO holds (id, resource_id, owner, starts_at, ends_at, slots, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	insertHold = `INSERT INTO holds (id, resource_id, owner, fruitore_cf, starts_at, ends_at, slots, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	releaseOwnClaims = `DELETE FROM claims WHERE booking_id IS NULL
+		AND hold_id IN (SELECT id FROM holds WHERE owner = ? AND fruitore_cf = ?)`
+	releaseOwnHolds = `UPDATE holds SET expires_at = ? WHERE owner = ? AND fruitore_cf = ? AND expires_at > ?
+		AND NOT EXISTS (SELECT 1 FROM bookings WHERE bookings.hold_id = holds.id)`
 	seatsTaken = `SELECT seat FROM claims WHERE resource_id = ? AND starts_at = ?
 		AND (booking_id IS NOT NULL OR expires_at > ?)`
 	// claimSeat takes a seat over only from an expired hold.
@@ -91,6 +102,33 @@ const (
 		WHERE claims.booking_id IS NULL AND claims.expires_at <= ?
 		RETURNING seat`
 )
+
+// releaseOwn frees the seats of owner's unconfirmed holds for fruitore (one
+// booking in progress at a time per identity, and per fruitore in conto
+// terzi) and ends them now: confirming one then answers 410, and the
+// retention job deletes them with the other expired holds.
+func (s *Store) releaseOwn(ctx context.Context, tx *sql.Tx, owner, fruitore string, now int64) error {
+	if s.dialect == Postgres {
+		// Racing holds of one identity take turns (SQLite has one writer), so
+		// each releases the one committed before it.
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", owner+"/"+fruitore); err != nil {
+			return wrap(err)
+		}
+	}
+	claims, err := s.txStmt(ctx, tx, releaseOwnClaims)
+	if err != nil {
+		return wrap(err)
+	}
+	if _, err := claims.ExecContext(ctx, owner, fruitore); err != nil {
+		return wrap(err)
+	}
+	holds, err := s.txStmt(ctx, tx, releaseOwnHolds)
+	if err != nil {
+		return wrap(err)
+	}
+	_, err = holds.ExecContext(ctx, now, owner, fruitore, now)
+	return wrap(err)
+}
 
 // holdNow reads the database clock for a hold. On PostgreSQL it also lets
 // this transaction commit without waiting for its WAL flush: a hold lives
@@ -159,8 +197,8 @@ func (s *Store) Hold(ctx context.Context, id string) (booking.Hold, error) {
 	var h booking.Hold
 	var start, end, expires int64
 	var slotsJSON string
-	err := s.r.QueryRowContext(ctx, s.q("SELECT id, resource_id, owner, starts_at, ends_at, slots, expires_at FROM holds WHERE id = ?"), id).
-		Scan(&h.ID, &h.ResourceID, &h.Owner, &start, &end, &slotsJSON, &expires)
+	err := s.r.QueryRowContext(ctx, s.q("SELECT id, resource_id, owner, fruitore_cf, starts_at, ends_at, slots, expires_at FROM holds WHERE id = ?"), id).
+		Scan(&h.ID, &h.ResourceID, &h.Owner, &h.For, &start, &end, &slotsJSON, &expires)
 	if err == sql.ErrNoRows {
 		return h, booking.Errorf(booking.ENotFound, "La prenotazione temporanea indicata non esiste.")
 	}

@@ -49,7 +49,7 @@ func purgeFixture(t *testing.T, s *sqlstore.Store) (*booking.Service, booking.Re
 	t.Helper()
 	svc, r := fixture(t, s, 2)
 	r.ExtraFields = []booking.ExtraField{{Name: "pratica", Label: "Numero pratica", Type: "text"}}
-	if err := svc.UpdateResource(context.Background(), r); err != nil {
+	if _, err := svc.UpdateResource(context.Background(), r, nil); err != nil {
 		t.Fatal(err)
 	}
 	return svc, r

@@ -95,7 +95,7 @@ func TestConfigRoundTrip(t *testing.T) {
 			t.Fatalf("missing resource: %v", err)
 		}
 		c := booking.Closure{ResourceID: r.ID, From: booking.Date{Year: 2026, Month: 12, Day: 10}, To: booking.Date{Year: 2026, Month: 12, Day: 11}, Reason: "Inventario"}
-		if err := svc.AddClosure(ctx, &c); err != nil {
+		if _, err := svc.AddClosure(ctx, &c, nil); err != nil {
 			t.Fatal(err)
 		}
 		days, err := svc.Availability(ctx, r.ID, booking.Date{Year: 2026, Month: 12, Day: 10}, 1, "")
@@ -505,9 +505,10 @@ func TestRealign(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// 30-minute slots become 20-minute ones: 10:00, 10:20, 10:40 overlap the booking.
+		// 30-minute slots become 20-minute ones: 10:00, 10:20, 10:40 overlap
+		// the booking. (Saved in the store alone: the service would realign.)
 		r.Schedule.SlotMinutes = 20
-		if err := svc.UpdateResource(ctx, r); err != nil {
+		if err := s.UpdateResource(ctx, r); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := svc.Hold(ctx, booking.HoldRequest{ResourceID: r.ID, Start: slotAt("10:20"), Slots: 1, Owner: "BNCGLI85M55I304Q"}); err != nil {
@@ -543,7 +544,7 @@ func TestClosureAndOpeningByID(t *testing.T) {
 		svc, r := fixture(t, s, 1)
 		d := booking.Date{Year: 2026, Month: 12, Day: 21}
 		comune := booking.Closure{From: d, To: d.AddDays(1), Reason: "Elezioni"}
-		if err := svc.AddClosure(ctx, &comune); err != nil {
+		if _, err := svc.AddClosure(ctx, &comune, nil); err != nil {
 			t.Fatal(err)
 		}
 		if got, err := s.Closure(ctx, comune.ID); err != nil || got != comune {

@@ -248,7 +248,7 @@ func (s *server) hold(w http.ResponseWriter, r *http.Request, id auth.Identity) 
 		return s.renderGrid(w, r, id, res, week, picked, msg, http.StatusTooManyRequests)
 	}
 	s.dropHold(r, id)
-	h, err := s.svc.Hold(r.Context(), booking.HoldRequest{ResourceID: res.ID, Start: picked[0], Slots: len(picked), Owner: id.Subject})
+	h, err := s.svc.Hold(r.Context(), booking.HoldRequest{ResourceID: res.ID, Start: picked[0], Slots: len(picked), Owner: id.Subject, For: id.Impersonating})
 	if err != nil {
 		switch booking.ErrorCode(err) {
 		case booking.EConflict:
@@ -602,7 +602,13 @@ func (s *server) confirm(w http.ResponseWriter, r *http.Request, id auth.Identit
 			return nil
 		}
 		s.dropHold(r, id)
-		s.flash(r.Context(), "warning", expiredText)
+		msg := expiredText
+		if booking.ErrorCode(err) == booking.EGone {
+			// Expired, replaced by another hold, closed or beyond a lowered
+			// capacity: the service says which.
+			msg = booking.ErrorMessage(err)
+		}
+		s.flash(r.Context(), "warning", msg)
 		http.Redirect(w, r, h.gridURL(), http.StatusSeeOther)
 		return nil
 	case booking.EInvalid:
