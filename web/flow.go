@@ -164,21 +164,25 @@ func (s *server) renderGrid(w http.ResponseWriter, r *http.Request, id auth.Iden
 	if err != nil {
 		return err
 	}
-	selected := map[int64]bool{}
+	selected, held := map[int64]bool{}, map[int64]bool{}
 	for _, t := range picked {
 		selected[t.UnixMilli()] = true
 	}
-	if h, ok := s.heldState(r); ok && picked == nil && h.ResourceID == res.ID && time.Now().Before(h.ExpiresAt) {
+	p := disponibilitaPage{stepPage: stepPage{Tab: "prenota", Step: 1, Resource: res}, Legend: legendItems(), Error: errText}
+	if h, ok := s.heldState(r); ok && h.ResourceID == res.ID && time.Now().Before(h.ExpiresAt) {
+		p.Hold = bannerOf(h)
 		if slots, err := s.slotsOf(r, res, h.Start); err == nil {
 			for _, sl := range slots {
 				if !sl.Start.Before(h.Start) && !h.End.Before(sl.End) {
-					selected[sl.Start.UnixMilli()] = true
+					held[sl.Start.UnixMilli()] = true
+					if picked == nil {
+						selected[sl.Start.UnixMilli()] = true
+					}
 				}
 			}
 		}
 	}
-	p := disponibilitaPage{stepPage: stepPage{Tab: "prenota", Step: 1, Resource: res}, Legend: legendItems(), Error: errText}
-	p.Grid = buildGrid(res, days, monday, today, selected)
+	p.Grid = buildGrid(res, days, monday, s.svc.Now(), selected, held)
 	p.Layout = s.stepLayout(r, res, "Disponibilità")
 	return s.render(w, r, "disponibilita", p, status)
 }
@@ -237,6 +241,13 @@ func (s *server) hold(w http.ResponseWriter, r *http.Request, id auth.Identity) 
 		if !slots[i+k].Start.Equal(t) || (k > 0 && !slots[i+k].Start.Equal(slots[i+k-1].End)) {
 			return fail("Gli slot scelti devono essere consecutivi e nello stesso giorno.")
 		}
+	}
+	// The slots of the hold in progress, unchanged: go on with it (holding
+	// them again would restart its time).
+	if h, ok := s.heldState(r); ok && h.ResourceID == res.ID && time.Now().Before(h.ExpiresAt) &&
+		picked[0].Equal(h.Start) && slots[i+len(picked)-1].End.Equal(h.End) {
+		http.Redirect(w, r, "/prenota/anagrafica", http.StatusSeeOther)
+		return nil
 	}
 	// The hold limits of the identity and the address count well-formed
 	// requests, the ones that reach the database.

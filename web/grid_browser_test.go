@@ -1,0 +1,120 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/prenota/prenota/internal/browsertest"
+)
+
+// gridStates are the cell states of SPEC §4, each with the cells that show it
+// and the legend swatch it must look like.
+var gridStates = []struct{ state, cells string }{
+	{"past", "td.slot-past"},
+	{"closed", "td.slot-closed"},
+	{"free", "td.slot-free:not(:has(.slot-check:checked))"},
+	{"taken", "td.slot-taken"},
+	{"selected", "td.slot:has(.slot-check:checked):not(.slot-held_by_you)"},
+	{"held_by_you", "td.slot-held_by_you"},
+	{"not_yet_open", "td.slot-not_yet_open"}, // last: on a page of its own
+}
+
+// paintJS answers the background that shows through el: the first of el
+// and its ancestors with a background image or a colour that is not
+// transparent.
+const paintJS = `function paint(el) {
+	for (; el; el = el.parentElement) {
+		const cs = getComputedStyle(el);
+		if (cs.backgroundImage !== 'none') return cs.backgroundImage;
+		const c = cs.backgroundColor;
+		if (c !== 'transparent' && !/^rgba\(.*, 0\)$/.test(c)) return c;
+	}
+	return 'none';
+}`
+
+// cellPaints returns, for the cells of sel, the distinct backgrounds their
+// content shows, and the background of the legend swatch of state.
+func cellPaints(ctx context.Context, t *testing.T, sel, state string) (cells []string, swatch string) {
+	t.Helper()
+	type out struct {
+		Cells  []string `json:"cells"`
+		Swatch string   `json:"swatch"`
+	}
+	o := get(ctx, t, "paint of "+state, chromedp.Evaluate[out](`(() => {`+paintJS+`
+		const seen = new Set();
+		document.querySelectorAll(`+quote(sel)+`).forEach(td => seen.add(paint(td.querySelector('label, .slot-static') || td)));
+		return {cells: [...seen], swatch: paint(document.querySelector('.slot-legend .slot-swatch.slot-`+state+`'))};
+	})()`))
+	return o.Cells, o.Swatch
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }
+
+// TestBrowserGridColours: every cell state has the background of its legend
+// swatch and no two states look alike, at 1280 and 360 px (SPEC §4). Monday 7
+// December 2026 at 12:30: the morning is past, Tuesday is a holiday, Giulia
+// holds Wednesday 10:00, Mario booked Wednesday 15:00 and holds 17:00, chooses
+// 18:00 too; slots of March 2027 are not yet open (90 days ahead).
+func TestBrowserGridColours(t *testing.T) {
+	t.Parallel()
+	base := serveAt(t, 0, time.Date(2026, 12, 7, 12, 30, 0, 0, monday.Location()))
+
+	giulia := newClient(t, base)
+	giulia.login(giuliaCF)
+	p := giulia.post("/prenota/13/disponibilita", url.Values{"settimana": {"2026-12-07"}, "slot": {"2026-12-09T10:00:00+01:00"}})
+	if p.status != http.StatusSeeOther || p.location != "/prenota/anagrafica" {
+		t.Fatalf("Giulia's hold: %d %s", p.status, p.location)
+	}
+
+	desk := browsertest.New(t, browsertest.Desktop())
+	browsertest.Navigate(desk, t, base+"/accedi?next=/prenota/13/disponibilita")
+	clickAndWait(desk, t, `button.demo-identity[value="RSSMRA70A01H501S"]`, "/prenota/13/disponibilita")
+	browsertest.Click(desk, t, `label[for="`+slotID(15)[1:]+`"]`)
+	clickAndWait(desk, t, "#continua", "/prenota/anagrafica")
+	clickAndWait(desk, t, "#continua", "/prenota/conferma")
+	run(desk, t, "motivazione", chromedp.SendKeys("#f-motivazione", "Assemblea di condominio"))
+	clickAndWait(desk, t, "#invia", "/prenotazioni/")
+	browsertest.Navigate(desk, t, base+"/prenota/13/disponibilita")
+	browsertest.Click(desk, t, `label[for="`+slotID(17)[1:]+`"]`)
+	clickAndWait(desk, t, "#continua", "/prenota/anagrafica")
+	browsertest.Navigate(desk, t, base+"/prenota/13/disponibilita")
+
+	phone := browsertest.New(t, browsertest.Phone())
+	browsertest.Navigate(phone, t, base+"/accedi?next=/prenota/13/disponibilita")
+	clickAndWait(phone, t, `button.demo-identity[value="RSSMRA70A01H501S"]`, "/prenota/13/disponibilita")
+
+	for _, c := range []struct {
+		name string
+		ctx  context.Context
+	}{{"1280", desk}, {"360", phone}} {
+		ctx := c.ctx
+		browsertest.Click(ctx, t, `label[for="`+slotID(18)[1:]+`"]`)
+		wantText(ctx, t, "#selezione", "a 09/12/2026 19:00")
+		check(ctx, t, "colori-"+c.name)
+		seen := map[string]string{}
+		for _, s := range gridStates {
+			if s.state == "not_yet_open" {
+				browsertest.Navigate(ctx, t, base+"/prenota/13/disponibilita?settimana=2027-03-08")
+				check(ctx, t, "colori-non-ancora-"+c.name)
+			}
+			cells, swatch := cellPaints(ctx, t, s.cells, s.state)
+			switch {
+			case len(cells) == 0:
+				t.Errorf("%s px: no cell is %s", c.name, s.state)
+			case len(cells) > 1 || cells[0] != swatch:
+				t.Errorf("%s px: %s cells show %q, the legend %q", c.name, s.state, cells, swatch)
+			}
+			if other, dup := seen[swatch]; dup {
+				t.Errorf("%s px: %s and %s look alike (%s)", c.name, s.state, other, swatch)
+			}
+			seen[swatch] = s.state
+			t.Logf("%s px: %s %s", c.name, s.state, swatch)
+		}
+	}
+}
