@@ -183,8 +183,39 @@ func (s *server) renderGrid(w http.ResponseWriter, r *http.Request, id auth.Iden
 		}
 	}
 	p.Grid = buildGrid(res, days, monday, s.svc.Now(), selected, held)
+	if p.Grid.Free == 0 {
+		if d, ok, err := s.firstFree(r, res, id, today); err != nil {
+			return err
+		} else if ok && mondayOf(d) != monday {
+			t, _ := d.At(0, booking.Rome)
+			p.Grid.FirstFree, p.Grid.FirstFreeWeek = longDate(t), mondayOf(d).String()
+		}
+	}
 	p.Layout = s.stepLayout(r, res, "Disponibilità")
 	return s.render(w, r, "disponibilita", p, status)
+}
+
+// firstFree returns the first day from today with a free slot, looking as
+// far as the booking window reaches (a year at most).
+func (s *server) firstFree(r *http.Request, res booking.Resource, id auth.Identity, today booking.Date) (booking.Date, bool, error) {
+	end := today.AddDays(366)
+	if n := res.Schedule.DaysAhead; n > 0 && n < 366 {
+		end = today.AddDays(n + 1)
+	}
+	for from := today; from.Before(end); from = from.AddDays(booking.MaxDays) {
+		days, err := s.svc.Availability(r.Context(), res.ID, from, booking.MaxDays, id.Subject)
+		if err != nil {
+			return booking.Date{}, false, err
+		}
+		for _, d := range days {
+			for _, c := range d.Cells {
+				if c.State == booking.Free {
+					return d.Date, true, nil
+				}
+			}
+		}
+	}
+	return booking.Date{}, false, nil
 }
 
 func (s *server) slotsOf(r *http.Request, res booking.Resource, on time.Time) ([]booking.Slot, error) {

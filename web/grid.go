@@ -25,6 +25,9 @@ type gridView struct {
 	Closures []string
 	// Opens says when the week's slots not yet open open, if any.
 	Opens string
+	// FirstFree is the first day with a free slot ("mercoledì 23 dicembre
+	// 2026") when the week shown has none, FirstFreeWeek its Monday.
+	FirstFree, FirstFreeWeek string
 	// Announce is read out after a week change: "Settimana dal 7 al 13
 	// dicembre: 23 orari liberi".
 	Announce string

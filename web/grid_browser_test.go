@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -117,4 +118,64 @@ func TestBrowserGridColours(t *testing.T) {
 			t.Logf("%s px: %s %s", c.name, s.state, swatch)
 		}
 	}
+}
+
+// TestBrowserGridHelp: a week with no free slot offers the first day with
+// one and jumps there, keeping the focus in the grid and reading the week
+// out; a choice that replaces an earlier one says why, next to the grid.
+func TestBrowserGridHelp(t *testing.T) {
+	t.Parallel()
+	base := serve(t, 0)
+	sindaco := resourceID(t, newClient(t, base), "Ricevimento del Sindaco")
+	ctx := browsertest.New(t, browsertest.Desktop())
+	browsertest.Navigate(ctx, t, base+"/accedi?next=/prenota/"+sindaco+"/disponibilita")
+	clickAndWait(ctx, t, `button.demo-identity[value="RSSMRA70A01H501S"]`, "/prenota/"+sindaco+"/disponibilita")
+	// Tuesday 8 December is a holiday: the Sindaco receives on the 15th.
+	wantText(ctx, t, "#prima-data", "Prima data disponibile: martedì 15 dicembre 2026")
+	if n := browsertest.Count(ctx, t, ".slot-check"); n != 0 {
+		t.Errorf("%d free slots in the first week", n)
+	}
+	check(ctx, t, "prima-data")
+	browsertest.Click(ctx, t, "#prima-data")
+	wantAnnounce(ctx, t, "Settimana dal 14 al 20 dicembre: 9 orari liberi")
+	if !get(ctx, t, "focus", chromedp.Evaluate[bool](`document.activeElement.matches('.slot-table .slot-check')`)) {
+		t.Error("the focus is not on the grid after the jump")
+	}
+	at := func(day, hm string) string {
+		ts, _ := time.ParseInLocation("2006-01-02 15:04", day+" "+hm, monday.Location())
+		return fmt.Sprintf(`label[for="s%d"]`, ts.Unix())
+	}
+	message := func(want string) {
+		t.Helper()
+		got := get(ctx, t, "message", chromedp.Evaluate[string](`document.getElementById('avviso-selezione').textContent`))
+		if want == "" && got != "" || !strings.HasPrefix(got, want) {
+			t.Errorf("message %q, want %q…", got, want)
+		}
+	}
+	browsertest.Click(ctx, t, at("2026-12-15", "15:00"))
+	message("")
+	browsertest.Click(ctx, t, at("2026-12-15", "15:20"))
+	message("Per questa risorsa si può prenotare un solo slot alla volta: la scelta precedente è stata sostituita da questo slot.")
+	check(ctx, t, "un-solo-slot")
+
+	browsertest.Navigate(ctx, t, base+"/prenota/13/disponibilita")
+	browsertest.Click(ctx, t, at("2026-12-09", "10:00"))
+	browsertest.Click(ctx, t, at("2026-12-10", "10:00"))
+	message("Gli slot di una prenotazione devono essere dello stesso giorno")
+	browsertest.Click(ctx, t, at("2026-12-10", "12:00"))
+	message("Gli slot scelti devono essere consecutivi")
+	for _, hm := range []string{"13:00", "14:00", "15:00"} {
+		browsertest.Click(ctx, t, at("2026-12-10", hm))
+		message("")
+	}
+	browsertest.Click(ctx, t, at("2026-12-10", "16:00"))
+	message("Si possono scegliere al massimo 4 slot consecutivi")
+	wantText(ctx, t, "#selezione", "da 10/12/2026 16:00 a 10/12/2026 17:00")
+	for _, hm := range []string{"17:00", "18:00"} {
+		browsertest.Click(ctx, t, at("2026-12-10", hm))
+	}
+	browsertest.Click(ctx, t, at("2026-12-10", "17:00"))
+	message("Gli slot scelti devono essere consecutivi: sono stati tolti anche quelli dopo lo slot tolto.")
+	wantText(ctx, t, "#selezione", "da 10/12/2026 16:00 a 10/12/2026 17:00")
+	check(ctx, t, "messaggi")
 }
