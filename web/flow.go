@@ -94,7 +94,6 @@ func bannerOf(h heldSlots) *holdBanner {
 // stepPage is what the three steps share.
 type stepPage struct {
 	Layout
-	Tab      string
 	Step     int // 1 Disponibilità, 2 Anagrafica, 3 Conferma, 4 done
 	Resource booking.Resource
 	Hold     *holdBanner
@@ -168,7 +167,7 @@ func (s *server) renderGrid(w http.ResponseWriter, r *http.Request, id auth.Iden
 	for _, t := range picked {
 		selected[t.UnixMilli()] = true
 	}
-	p := disponibilitaPage{stepPage: stepPage{Tab: "prenota", Step: 1, Resource: res}, Legend: legendItems(), Error: errText}
+	p := disponibilitaPage{stepPage: stepPage{Step: 1, Resource: res}, Legend: legendItems(), Error: errText}
 	if h, ok := s.heldState(r); ok && h.ResourceID == res.ID && time.Now().Before(h.ExpiresAt) {
 		p.Hold = bannerOf(h)
 		if slots, err := s.slotsOf(r, res, h.Start); err == nil {
@@ -449,7 +448,7 @@ func (s *server) renderAnagrafica(w http.ResponseWriter, r *http.Request, h held
 	if f.NazioneNascita == "" {
 		f.NazioneNascita = booking.Italy
 	}
-	p := anagraficaPage{stepPage: stepPage{Tab: "prenota", Step: 2, Resource: res, Hold: bannerOf(h), Errors: errs}, Form: f, Locks: locksOf(id), Back: h.gridURL()}
+	p := anagraficaPage{stepPage: stepPage{Step: 2, Resource: res, Hold: bannerOf(h), Errors: errs}, Form: f, Locks: locksOf(id), Back: h.gridURL()}
 	p.SessoLabel = map[string]string{"M": "Maschio", "F": "Femmina"}[f.Sesso]
 	for _, pr := range places.Provinces() {
 		if !pr.Suppressed {
@@ -549,7 +548,7 @@ func (s *server) renderConferma(w http.ResponseWriter, r *http.Request, h heldSl
 	if err != nil {
 		return err
 	}
-	p.stepPage = stepPage{Tab: "prenota", Step: 3, Resource: res, Hold: bannerOf(h), Errors: p.Errors}
+	p.stepPage = stepPage{Step: 3, Resource: res, Hold: bannerOf(h), Errors: p.Errors}
 	p.Where = whereText(res)
 	person, _ := f.person()
 	born := person.ComuneNascita

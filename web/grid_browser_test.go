@@ -179,3 +179,42 @@ func TestBrowserGridHelp(t *testing.T) {
 	wantText(ctx, t, "#selezione", "da 10/12/2026 16:00 a 10/12/2026 17:00")
 	check(ctx, t, "messaggi")
 }
+
+// inView fails the test unless the element of sel is inside the window
+// without scrolling.
+func inView(ctx context.Context, t *testing.T, sel, what string) {
+	t.Helper()
+	type box struct {
+		Top, Bottom, Window, Scroll float64
+	}
+	b := get(ctx, t, "position of "+sel, chromedp.Evaluate[box](`(() => {
+		const r = document.querySelector(`+quote(sel)+`).getBoundingClientRect();
+		return {Top: r.top, Bottom: r.bottom, Window: window.innerHeight, Scroll: window.scrollY};
+	})()`))
+	if b.Scroll != 0 || b.Top < 0 || b.Bottom > b.Window {
+		t.Errorf("%s is not in the first screen: from %.0f to %.0f px, the window %.0f px high (scrolled %.0f)", what, b.Top, b.Bottom, b.Window, b.Scroll)
+	}
+}
+
+// TestBrowserPhoneLayout: at 360 px the task comes first: the resource's
+// "Prenota" shows right after tapping the resource in the tree, and the
+// first Anagrafica field without scrolling.
+func TestBrowserPhoneLayout(t *testing.T) {
+	t.Parallel()
+	base := serve(t, 0)
+	ctx := browsertest.New(t, browsertest.Phone())
+	browsertest.Navigate(ctx, t, base+"/prenota")
+	browsertest.Click(ctx, t, `summary[data-node="10"]`)
+	clickAndWait(ctx, t, `a[href="/prenota?risorsa=13"]`, "/prenota?risorsa=13")
+	inView(ctx, t, `a[data-element="service-booking-access"]`, `"Prenota" after tapping the resource`)
+	check(ctx, t, "risorsa")
+	clickAndWait(ctx, t, `a[data-element="service-booking-access"]`, "/accedi")
+	clickAndWait(ctx, t, `button.demo-identity[value="`+giuliaCF+`"]`, "/prenota/13/disponibilita")
+	browsertest.Click(ctx, t, `label[for="`+slotID(10)[1:]+`"]`)
+	clickAndWait(ctx, t, "#continua", "/prenota/anagrafica")
+	inView(ctx, t, ".anagrafica-form input:not([type=hidden])", "the first Anagrafica field")
+	if n := browsertest.Count(ctx, t, "main .nav-tabs"); n != 0 {
+		t.Errorf("%d tab bars besides the main navigation", n)
+	}
+	check(ctx, t, "anagrafica")
+}

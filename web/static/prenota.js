@@ -147,6 +147,11 @@
       var p = posOf(rows, e.target);
       if (p) activate(rows, p[0], p[1], false);
     });
+    // Enter chooses the slot (below) instead of sending the form, which the
+    // browser would do on the key's keypress.
+    table.addEventListener('keypress', function (e) {
+      if (e.key === 'Enter' && e.target.matches('.slot-check')) e.preventDefault();
+    });
     table.addEventListener('keydown', function (e) {
       var p = posOf(rows, e.target);
       if (!p) return;
