@@ -428,7 +428,7 @@ func TestBrowserKeyboard(t *testing.T) {
 	press("#continua", kb.Enter)
 	waitPath(ctx, t, "/prenota/anagrafica")
 	skip()
-	press("#continua", kb.Enter)
+	press("#f-email", kb.Enter) // Enter in a field sends its form
 	waitPath(ctx, t, "/prenota/conferma")
 	skip()
 	presses += tabTo(ctx, t, "#f-motivazione")

@@ -218,3 +218,25 @@ func TestBrowserPhoneLayout(t *testing.T) {
 	}
 	check(ctx, t, "anagrafica")
 }
+
+// TestBrowserCancelFromBooking: the booking's own page has "Disdici"; it asks
+// for confirmation and cancels.
+func TestBrowserCancelFromBooking(t *testing.T) {
+	t.Parallel()
+	base := serve(t, 0)
+	ctx := browsertest.New(t, browsertest.Phone())
+	browsertest.Navigate(ctx, t, base+"/accedi?next=/prenota/13/disponibilita")
+	clickAndWait(ctx, t, `button.demo-identity[value="RSSMRA70A01H501S"]`, "/prenota/13/disponibilita")
+	browsertest.Click(ctx, t, `label[for="`+slotID(12)[1:]+`"]`)
+	clickAndWait(ctx, t, "#continua", "/prenota/anagrafica")
+	clickAndWait(ctx, t, "#continua", "/prenota/conferma")
+	run(ctx, t, "motivazione", chromedp.SendKeys("#f-motivazione", "Corso di lettura"))
+	clickAndWait(ctx, t, "#invia", "/prenotazioni/")
+	check(ctx, t, "esito")
+	clickAndWait(ctx, t, "#disdici", "/prenotazioni/")
+	wantText(ctx, t, "main .alert-warning", "Sicuri di disdire la prenotazione?")
+	check(ctx, t, "conferma-disdetta")
+	clickAndWait(ctx, t, "main form button.btn-danger", "/prenotazioni")
+	wantText(ctx, t, "main .alert-success", "Prenotazione annullata")
+	wantText(ctx, t, "#totale", "Totale risultati: 0")
+}

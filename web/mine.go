@@ -20,6 +20,8 @@ type bookingRow struct {
 	From, To        string
 	Status          string
 	Past            bool
+	Cancelled       bool // by the Comune, with a reason (Status says it)
+	Cancellable     bool
 	ForOther        bool // booked by the user for someone else, or by someone else for the user
 	Presentante     string
 	CancelURL, Link string
@@ -55,8 +57,13 @@ func (s *server) bookings(w http.ResponseWriter, r *http.Request, id auth.Identi
 		row := bookingRow{ID: b.ID, Code: b.Code, Fruitore: b.Fruitore.Nome + " " + b.Fruitore.Cognome, Resource: b.ResourceName,
 			From: rome(b.Start).Format("02/01/2006 15:04"), To: rome(b.End).Format("02/01/2006 15:04"),
 			Status: "Inviata al sistema di prenotazioni", Past: !b.Start.After(now), Link: "/prenotazioni/" + b.ID}
-		if row.Past {
+		switch {
+		case b.Status == booking.Cancelled:
+			row.Cancelled, row.Status = true, "Annullata dal Comune: "+b.CancelReason
+		case row.Past:
 			row.Status = "Scaduta: appuntamento passato"
+		default:
+			row.Cancellable = true
 		}
 		if b.Presentante != b.Fruitore.CodiceFiscale {
 			row.ForOther, row.Presentante = true, b.Presentante
