@@ -292,6 +292,9 @@ func TestBrowserContoTerzi(t *testing.T) {
 	check(ctx, t, "4-anagrafica")
 	clickAndWait(ctx, t, "#continua", "/prenota/conferma")
 	run(ctx, t, "motivazione", chromedp.SendKeys("#f-motivazione", "Allenamento"))
+	if born := get(ctx, t, "born", chromedp.Evaluate[string](`document.getElementById('riepilogo-titolo').parentElement.textContent`)); !strings.Contains(born, "29/02/1992 in GERMANIA") {
+		t.Errorf("summary %q: want «29/02/1992 in GERMANIA»", born)
+	}
 	check(ctx, t, "5-conferma")
 	clickAndWait(ctx, t, "#invia", "/prenotazioni/")
 	check(ctx, t, "6-esito")

@@ -18,7 +18,31 @@ import (
 const (
 	holdKey  = "web.hold"       // heldSlots: the hold placed by "Continua"
 	draftKey = "web.anagrafica" // anagraficaForm: what the user typed in step 2
+	notesKey = "web.conferma"   // confirmDraft: what the user typed in step 3, kept when the hold runs out
+	lapseKey = "web.scaduta"    // heldSlots: the hold that ran out, offered again on the grid
 )
+
+// confirmDraft is what was typed in step 3.
+type confirmDraft struct {
+	Motivazione, Telefono, Nota string
+	Extra                       map[string]string
+}
+
+// keepNotes keeps what was typed in step 3 for when the slots are held again.
+func (s *server) keepNotes(r *http.Request, p confermaPage) {
+	b, _ := json.Marshal(confirmDraft{p.Motivazione, p.Telefono, p.Nota, p.Extra})
+	s.sess.Put(r.Context(), notesKey, string(b))
+}
+
+// lapse ends the hold h that ran out: the grid it came from tells the user
+// and offers the same slots again.
+func (s *server) lapse(w http.ResponseWriter, r *http.Request, id auth.Identity, h heldSlots) {
+	s.dropHold(r, id)
+	b, _ := json.Marshal(h)
+	s.sess.Put(r.Context(), lapseKey, string(b))
+	s.flash(r.Context(), "warning", expiredText)
+	http.Redirect(w, r, h.gridURL(), http.StatusSeeOther)
+}
 
 // heldSlots is the hold of the booking in progress, kept in the session.
 type heldSlots struct {
@@ -69,9 +93,7 @@ func (s *server) requireHold(w http.ResponseWriter, r *http.Request, id auth.Ide
 		return h, false
 	}
 	if !time.Now().Before(h.ExpiresAt) {
-		s.dropHold(r, id)
-		s.flash(r.Context(), "warning", expiredText)
-		http.Redirect(w, r, h.gridURL(), http.StatusSeeOther)
+		s.lapse(w, r, id, h)
 		return h, false
 	}
 	return h, true
@@ -123,6 +145,34 @@ type disponibilitaPage struct {
 	Grid   gridView
 	Legend []legendItem
 	Error  string
+	Again  *againForm
+}
+
+// againForm holds again, in one click, the slots of a hold that ran out
+// while they are still free.
+type againForm struct {
+	Slots []string // RFC 3339 starts
+	Week  string
+	Text  string // "mercoledì 9 dicembre 2026, dalle 10:00 alle 12:00"
+}
+
+// againOf offers the slots of h again if days shows them all free.
+func againOf(h heldSlots, days []booking.Day) *againForm {
+	a := againForm{Week: h.Week, Text: span(h.Start, h.End)}
+	for _, d := range days {
+		for _, c := range d.Cells {
+			if !c.Start.Before(h.Start) && !h.End.Before(c.End) {
+				if c.State != booking.Free {
+					return nil
+				}
+				a.Slots = append(a.Slots, c.Start.Format(time.RFC3339))
+			}
+		}
+	}
+	if len(a.Slots) != h.Slots {
+		return nil
+	}
+	return &a
 }
 
 func (s *server) bookableResource(r *http.Request) (booking.Resource, error) {
@@ -182,6 +232,10 @@ func (s *server) renderGrid(w http.ResponseWriter, r *http.Request, id auth.Iden
 		}
 	}
 	p.Grid = buildGrid(res, days, monday, s.svc.Now(), selected, held)
+	var lapsed heldSlots
+	if json.Unmarshal([]byte(s.sess.Get(r.Context(), lapseKey)), &lapsed) == nil && lapsed.ResourceID == res.ID && len(held) == 0 {
+		p.Again = againOf(lapsed, days)
+	}
 	if p.Grid.Free == 0 {
 		if d, ok, err := s.firstFree(r, res, id, today); err != nil {
 			return err
@@ -302,6 +356,7 @@ func (s *server) hold(w http.ResponseWriter, r *http.Request, id auth.Identity) 
 	b, _ := json.Marshal(heldSlots{ID: h.ID, ResourceID: res.ID, Start: h.Start, End: h.End, ExpiresAt: h.ExpiresAt, Slots: len(h.Slots),
 		Week: mondayOf(booking.DateOf(h.Start, booking.Rome)).String()})
 	s.sess.Put(r.Context(), holdKey, string(b))
+	s.sess.Pop(r.Context(), lapseKey)
 	http.Redirect(w, r, "/prenota/anagrafica", http.StatusSeeOther)
 	return nil
 }
@@ -318,21 +373,42 @@ func (s *server) release(w http.ResponseWriter, r *http.Request, id auth.Identit
 	return nil
 }
 
-// expired is where the countdown sends the user at zero.
+// expired is where the countdown sends the user at zero. The step's form
+// is posted there, so that what was typed is kept for when the slots are
+// held again.
 func (s *server) expired(w http.ResponseWriter, r *http.Request, id auth.Identity) error {
 	h, ok := s.heldState(r)
 	if !ok {
 		http.Redirect(w, r, "/prenota", http.StatusSeeOther)
 		return nil
 	}
+	step := "/prenota/anagrafica"
+	if r.Method == http.MethodPost {
+		r.ParseForm()
+		v := r.PostFormValue
+		if _, ok := r.PostForm["motivazione"]; ok {
+			step = "/prenota/conferma"
+			p := confermaPage{Motivazione: v("motivazione"), Telefono: v("telefono"), Nota: v("nota"), Extra: map[string]string{}}
+			for k := range r.PostForm {
+				if name, ok := strings.CutPrefix(k, "extra_"); ok && strings.TrimSpace(v(k)) != "" {
+					p.Extra[name] = strings.TrimSpace(v(k))
+				}
+			}
+			s.keepNotes(r, p)
+		} else if _, ok := r.PostForm["nome"]; ok {
+			f := anagraficaForm{Nome: v("nome"), Cognome: v("cognome"), DataNascita: v("data_nascita"), Sesso: v("sesso"),
+				NazioneNascita: v("nazione_nascita"), ProvinciaNascita: v("provincia_nascita"), ComuneNascita: v("comune_nascita"),
+				CodiceFiscale: v("codice_fiscale"), Email: v("email"), Telefono: v("telefono")}
+			b, _ := json.Marshal(locksOf(id).apply(f, id))
+			s.sess.Put(r.Context(), draftKey, string(b))
+		}
+	}
 	if time.Now().Before(h.ExpiresAt.Add(-2 * time.Second)) {
 		// Not yet: a clock that runs fast. Back to the step.
-		http.Redirect(w, r, "/prenota/anagrafica", http.StatusSeeOther)
+		http.Redirect(w, r, step, http.StatusSeeOther)
 		return nil
 	}
-	s.dropHold(r, id)
-	s.flash(r.Context(), "warning", expiredText)
-	http.Redirect(w, r, h.gridURL(), http.StatusSeeOther)
+	s.lapse(w, r, id, h)
 	return nil
 }
 
@@ -540,6 +616,16 @@ func (s *server) conferma(w http.ResponseWriter, r *http.Request, id auth.Identi
 		return nil
 	}
 	p := confermaPage{HoldID: h.ID, Key: booking.NewID(), Telefono: f.Telefono, Extra: map[string]string{}}
+	var d confirmDraft
+	if json.Unmarshal([]byte(s.sess.Get(r.Context(), notesKey)), &d) == nil {
+		p.Motivazione, p.Nota = d.Motivazione, d.Nota
+		if d.Telefono != "" {
+			p.Telefono = d.Telefono
+		}
+		if d.Extra != nil {
+			p.Extra = d.Extra
+		}
+	}
 	return s.renderConferma(w, r, h, f, p, http.StatusOK)
 }
 
@@ -551,9 +637,9 @@ func (s *server) renderConferma(w http.ResponseWriter, r *http.Request, h heldSl
 	p.stepPage = stepPage{Step: 3, Resource: res, Hold: bannerOf(h), Errors: p.Errors}
 	p.Where = whereText(res)
 	person, _ := f.person()
-	born := person.ComuneNascita
+	born := " a " + person.ComuneNascita
 	if person.NazioneNascita != booking.Italy {
-		born = person.NazioneNascita
+		born = " in " + person.NazioneNascita // "in GERMANIA"
 	} else if person.ProvinciaNascita != "" {
 		born += " (" + person.ProvinciaNascita + ")"
 	}
@@ -563,7 +649,7 @@ func (s *server) renderConferma(w http.ResponseWriter, r *http.Request, h heldSl
 		{"Data e ora", span(h.Start, h.End), ""},
 		{"Luogo", p.Where, ""},
 		{"Fruitore", person.Nome + " " + person.Cognome, ""},
-		{"Nato/a il", person.DataNascita.Italian() + " a " + born, ""},
+		{"Nato/a il", person.DataNascita.Italian() + born, ""},
 		{"Sesso", sesso, ""},
 		{"Codice fiscale", person.CodiceFiscale, ""},
 		{"Email", person.Email, ""},
@@ -634,6 +720,7 @@ func (s *server) confirm(w http.ResponseWriter, r *http.Request, id auth.Identit
 		if held && h.ID == holdID {
 			s.sess.Pop(r.Context(), holdKey)
 		}
+		s.sess.Pop(r.Context(), notesKey)
 		http.Redirect(w, r, "/prenotazioni/"+b.ID+"?esito=1", http.StatusSeeOther)
 		return nil
 	case booking.EGone, booking.ENotFound:
@@ -642,9 +729,8 @@ func (s *server) confirm(w http.ResponseWriter, r *http.Request, id auth.Identit
 			http.Redirect(w, r, "/prenota", http.StatusSeeOther)
 			return nil
 		}
-		s.dropHold(r, id)
-		s.flash(r.Context(), "warning", expiredText)
-		http.Redirect(w, r, h.gridURL(), http.StatusSeeOther)
+		s.keepNotes(r, p)
+		s.lapse(w, r, id, h)
 		return nil
 	case booking.EInvalid:
 		if !held || h.ID != holdID {

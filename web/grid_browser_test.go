@@ -240,3 +240,34 @@ func TestBrowserCancelFromBooking(t *testing.T) {
 	wantText(ctx, t, "main .alert-success", "Prenotazione annullata")
 	wantText(ctx, t, "#totale", "Totale risultati: 0")
 }
+
+// TestBrowserHoldLapse: a hold in its last minute says so visibly; when it
+// runs out on the Conferma step, what was typed is kept, and the grid
+// offers the same slots again in one click.
+func TestBrowserHoldLapse(t *testing.T) {
+	t.Parallel()
+	base := serve(t, 30)
+	ctx := browsertest.New(t, browsertest.Phone())
+	browsertest.Navigate(ctx, t, base+"/accedi?next=/prenota/13/disponibilita")
+	clickAndWait(ctx, t, `button.demo-identity[value="RSSMRA70A01H501S"]`, "/prenota/13/disponibilita")
+	browsertest.Click(ctx, t, `label[for="`+slotID(9)[1:]+`"]`)
+	clickAndWait(ctx, t, "#continua", "/prenota/anagrafica")
+	clickAndWait(ctx, t, "#continua", "/prenota/conferma")
+	// Thirty seconds: the last minute from the start.
+	browsertest.WaitVisible(ctx, t, ".hold-banner-urgent .hold-warning")
+	wantText(ctx, t, ".hold-warning", "Resta meno di un minuto")
+	run(ctx, t, "motivazione", chromedp.SendKeys("#f-motivazione", "Festa di quartiere"), chromedp.SendKeys("#f-nota", "Servono 20 sedie"))
+	check(ctx, t, "ultimo-minuto")
+	waitPath(ctx, t, "/prenota/13/disponibilita")
+	wantText(ctx, t, "main .alert-warning", "Il tempo per completare la prenotazione è scaduto")
+	wantText(ctx, t, ".slot-again", "mercoledì 9 dicembre 2026, dalle 09:00 alle 10:00")
+	check(ctx, t, "di-nuovo")
+	clickAndWait(ctx, t, "#riserva-ancora", "/prenota/anagrafica")
+	clickAndWait(ctx, t, "#continua", "/prenota/conferma")
+	if got := get(ctx, t, "motivazione", chromedp.Value("#f-motivazione")); got != "Festa di quartiere" {
+		t.Errorf("motivazione %q after the hold ran out, want what was typed", got)
+	}
+	if got := get(ctx, t, "nota", chromedp.Value("#f-nota")); got != "Servono 20 sedie" {
+		t.Errorf("nota %q after the hold ran out, want what was typed", got)
+	}
+}

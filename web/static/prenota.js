@@ -207,13 +207,28 @@
     var parts = (out.textContent || '0:0').split(':');
     var end = Date.now() + (parseInt(parts[0], 10) * 60 + parseInt(parts[1], 10)) * 1000;
     var timer;
+    var warned = false;
     function tick() {
       var s = Math.max(0, Math.round((end - Date.now()) / 1000));
       out.textContent = pad(Math.floor(s / 60)) + ':' + pad(s % 60);
-      if (s === 60 && live) live.textContent = 'Attenzione: resta un minuto per completare la prenotazione.';
+      if (s <= 60 && !warned) {
+        // WCAG 2.2.1: a visible warning before the time runs out.
+        warned = true;
+        banner.classList.add('hold-banner-urgent');
+        var w = banner.querySelector('.hold-warning');
+        if (w) w.hidden = false;
+        if (live) live.textContent = 'Attenzione: resta meno di un minuto per completare la prenotazione.';
+      }
       if (s <= 0) {
         clearInterval(timer);
-        window.location.href = '/prenota/scaduta';
+        // The step's form goes along, so that what was typed is kept.
+        var form = document.querySelector('form.conferma-form, form.anagrafica-form');
+        if (form) {
+          form.action = '/prenota/scaduta';
+          form.submit();
+        } else {
+          window.location.href = '/prenota/scaduta';
+        }
       }
     }
     timer = setInterval(tick, 1000);
