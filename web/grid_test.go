@@ -37,6 +37,10 @@ func TestGridTexts(t *testing.T) {
 
 			biblioteca := resourceID(t, mario, "Biblioteca Comunale")
 			grid := mario.get("/prenota/" + biblioteca + "/disponibilita")
+			icon := mario.get(attr(t, grid.body, `link rel="icon"`, "href"))
+			if icon.status != 200 || icon.ctype != "image/svg+xml" || !strings.Contains(icon.body, "<svg") {
+				t.Errorf("favicon: %d %s", icon.status, icon.ctype)
+			}
 			want(t, "seats", grid, 200, `<span class="slot-seats" aria-hidden="true">2 posti</span>`,
 				`data-announce="Settimana dal 14 al 20 dicembre: `)
 			s := slot(t, grid.body, "2026-12-16", "09:00")
