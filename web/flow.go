@@ -326,13 +326,6 @@ func (s *server) hold(w http.ResponseWriter, r *http.Request, id auth.Identity) 
 			return fail("Gli slot scelti devono essere consecutivi e nello stesso giorno.")
 		}
 	}
-	// The slots of the hold in progress, unchanged: go on with it (holding
-	// them again would restart its time).
-	if h, ok := s.heldState(r); ok && h.ResourceID == res.ID && time.Now().Before(h.ExpiresAt) &&
-		picked[0].Equal(h.Start) && slots[i+len(picked)-1].End.Equal(h.End) {
-		http.Redirect(w, r, "/prenota/anagrafica", http.StatusSeeOther)
-		return nil
-	}
 	// The hold limits of the identity and the address count well-formed
 	// requests, the ones that reach the database.
 	if err := s.cfg.Limits.Hold(r); err != nil {
@@ -341,6 +334,13 @@ func (s *server) hold(w http.ResponseWriter, r *http.Request, id auth.Identity) 
 			return err
 		}
 		return s.renderGrid(w, r, id, res, week, picked, msg, http.StatusTooManyRequests)
+	}
+	// The slots of the hold in progress, unchanged: go on with it (holding
+	// them again would restart its time).
+	if h, ok := s.heldState(r); ok && h.ResourceID == res.ID && time.Now().Before(h.ExpiresAt) &&
+		picked[0].Equal(h.Start) && slots[i+len(picked)-1].End.Equal(h.End) {
+		http.Redirect(w, r, "/prenota/anagrafica", http.StatusSeeOther)
+		return nil
 	}
 	s.dropHold(r, id)
 	h, err := s.svc.Hold(r.Context(), booking.HoldRequest{ResourceID: res.ID, Start: picked[0], Slots: len(picked), Owner: id.Subject})
