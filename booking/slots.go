@@ -21,7 +21,7 @@ const (
 	Free       State = "free"         // bookable now
 	Taken      State = "taken"        // booked, or held by someone else
 	NotYetOpen State = "not_yet_open" // outside the booking window: opens later
-	HeldByYou  State = "held_by_you"  // held by the viewer
+	HeldByYou  State = "held_by_you"  // held or booked by the viewer
 )
 
 // Cell is a slot as seen by a viewer.
@@ -119,7 +119,7 @@ func (s Schedule) OpensAt(start time.Time) time.Time {
 }
 
 // Occupancy is how many seats of a slot are claimed, and whether the viewer
-// holds one of them.
+// holds or booked one of them.
 type Occupancy struct {
 	Taken int
 	Mine  bool

@@ -234,12 +234,19 @@ func (s *Store) BookingByCode(ctx context.Context, code string) (booking.Booking
 	return b, wrap(err)
 }
 
-// Bookings returns subject's confirmed bookings, newest appointment first.
-// Anonymised ones are no one's (their subjects are empty anyway).
+// Bookings returns subject's confirmed bookings and those the Comune
+// cancelled (with a reason): the upcoming ones first, soonest on top, then
+// the past ones, latest on top. Anonymised ones are no one's (their
+// subjects are empty anyway).
 func (s *Store) Bookings(ctx context.Context, subject string, limit, offset int) ([]booking.Booking, int, error) {
+	now, err := s.now(ctx, s.r)
+	if err != nil {
+		return nil, 0, wrap(err)
+	}
 	rows, err := s.r.QueryContext(ctx, s.q("SELECT "+bookingColumns+`, COUNT(*) OVER () FROM bookings
-		WHERE (presentante = ? OR fruitore_cf = ?) AND status = ? AND anonymised_at IS NULL
-		ORDER BY starts_at DESC, id LIMIT ? OFFSET ?`), subject, subject, booking.Confirmed, limit, offset)
+		WHERE (presentante = ? OR fruitore_cf = ?) AND (status = ? OR cancel_reason <> '') AND anonymised_at IS NULL
+		ORDER BY CASE WHEN starts_at > ? THEN 0 ELSE 1 END, CASE WHEN starts_at > ? THEN starts_at ELSE -starts_at END, id
+		LIMIT ? OFFSET ?`), subject, subject, booking.Confirmed, now, now, limit, offset)
 	if err != nil {
 		return nil, 0, wrap(err)
 	}

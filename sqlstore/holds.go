@@ -9,7 +9,8 @@ import (
 	"github.com/prenota/prenota/booking"
 )
 
-// Occupancy returns the live claims of a resource's slots in [from, to).
+// Occupancy returns the live claims of a resource's slots in [from, to);
+// Mine counts the viewer's holds and the bookings they made from them.
 func (s *Store) Occupancy(ctx context.Context, resourceID int64, from, to time.Time, viewer string) (map[int64]booking.Occupancy, error) {
 	now, err := s.now(ctx, s.r)
 	if err != nil {
@@ -17,7 +18,7 @@ func (s *Store) Occupancy(ctx context.Context, resourceID int64, from, to time.T
 	}
 	st, err := s.prepared(ctx, s.r, `
 		SELECT c.starts_at, COUNT(*),
-		       SUM(CASE WHEN c.booking_id IS NULL AND h.owner = ? THEN 1 ELSE 0 END)
+		       SUM(CASE WHEN h.owner = ? THEN 1 ELSE 0 END)
 		FROM claims c LEFT JOIN holds h ON h.id = c.hold_id
 		WHERE c.resource_id = ? AND c.starts_at >= ? AND c.starts_at < ?
 		  AND (c.booking_id IS NOT NULL OR c.expires_at > ?)

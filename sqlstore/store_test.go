@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -324,11 +325,11 @@ func TestBookingsList(t *testing.T) {
 		if err != nil || total != 12 || len(page1) != 10 {
 			t.Fatalf("page 1: %d of %d, %v", len(page1), total, err)
 		}
-		if page1[0].ID != ids[11] || page1[9].ID != ids[2] {
-			t.Fatalf("not newest first")
+		if page1[0].ID != ids[0] || page1[9].ID != ids[9] {
+			t.Fatalf("upcoming bookings not soonest first")
 		}
 		page2, total, _ := svc.Bookings(ctx, me, 2)
-		if total != 12 || len(page2) != 2 || page2[1].ID != ids[0] {
+		if total != 12 || len(page2) != 2 || page2[1].ID != ids[11] {
 			t.Fatalf("page 2: %d of %d", len(page2), total)
 		}
 		if page3, total, _ := svc.Bookings(ctx, me, 3); total != 12 || len(page3) != 0 {
@@ -341,6 +342,28 @@ func TestBookingsList(t *testing.T) {
 		}
 		if _, err := svc.Booking(ctx, theirs[0].ID, friend); err != nil {
 			t.Fatalf("fruitore cannot open: %v", err)
+		}
+		// A booking the Comune cancelled stays listed, with its reason.
+		if _, err := s.Cancel(ctx, ids[1], "Sala chiusa per lavori"); err != nil {
+			t.Fatal(err)
+		}
+		page1, total, _ = svc.Bookings(ctx, me, 1)
+		if total != 12 || page1[1].ID != ids[1] || page1[1].Status != booking.Cancelled || page1[1].CancelReason != "Sala chiusa per lavori" {
+			t.Fatalf("Comune-cancelled booking: %d listed, second %+v", total, page1[1])
+		}
+		// Once the first appointments are past, they follow the upcoming ones,
+		// the latest first.
+		s.SetClock(func() time.Time { return slotAt("08:00").Add(61 * time.Minute) }) // ids[0..2] started
+		page1, _, _ = svc.Bookings(ctx, me, 1)
+		page2, _, _ = svc.Bookings(ctx, me, 2)
+		all := append(page1, page2...)
+		var got []string
+		for _, b := range all {
+			got = append(got, b.ID)
+		}
+		want := append(append([]string{}, ids[3:12]...), ids[2], ids[1], ids[0])
+		if !slices.Equal(got, want) {
+			t.Fatalf("order %v, want %v", got, want)
 		}
 	})
 }

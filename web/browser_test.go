@@ -19,13 +19,20 @@ import (
 // "done means"): every page and state passes axe-core's WCAG 2.1 AA rules
 // and the English-words scan, and leaves a screenshot in screenshots/.
 
-// serve starts the application on SQLite on a real port.
+// serve starts the application on SQLite on a real port, its clock running
+// from monday.
 func serve(t *testing.T, holdSeconds int) string {
+	t.Helper()
+	return serveAt(t, holdSeconds, monday)
+}
+
+// serveAt is serve with a clock running from start.
+func serveAt(t *testing.T, holdSeconds int, start time.Time) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	begin := time.Now()
 	a, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DatabaseURL: testdb.URL(t, "sqlite"), BaseURL: "http://127.0.0.1",
-		Demo: true, HoldSeconds: holdSeconds, Now: func() time.Time { return monday.Add(time.Since(begin)) }})
+		Demo: true, HoldSeconds: holdSeconds, Now: func() time.Time { return start.Add(time.Since(begin)) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,6 +292,9 @@ func TestBrowserContoTerzi(t *testing.T) {
 	check(ctx, t, "4-anagrafica")
 	clickAndWait(ctx, t, "#continua", "/prenota/conferma")
 	run(ctx, t, "motivazione", chromedp.SendKeys("#f-motivazione", "Allenamento"))
+	if born := get(ctx, t, "born", chromedp.Evaluate[string](`document.getElementById('riepilogo-titolo').parentElement.textContent`)); !strings.Contains(born, "29/02/1992 in GERMANIA") {
+		t.Errorf("summary %q: want «29/02/1992 in GERMANIA»", born)
+	}
 	check(ctx, t, "5-conferma")
 	clickAndWait(ctx, t, "#invia", "/prenotazioni/")
 	check(ctx, t, "6-esito")
@@ -338,50 +348,133 @@ func TestBrowserNoJavaScript(t *testing.T) {
 	wantText(ctx, t, "#totale", "Totale risultati: 0")
 }
 
-// TestBrowserKeyboard: the journey with key events only, no mouse.
+// TestBrowserKeyboard: the journey with key events only, no mouse, from the
+// home to "Invia", counting the key presses (typing the motivazione counts
+// as one). The week grid is one Tab stop: arrow keys move, Space and Enter
+// choose, PageDown and PageUp change week with the focus kept in the grid
+// and the new week read out.
 func TestBrowserKeyboard(t *testing.T) {
 	t.Parallel()
 	base := serve(t, 0)
 	ctx := browsertest.New(t)
 	browsertest.Navigate(ctx, t, base+"/")
-	press := func(sel, key string) {
+	presses := 0
+	key := func(k string) {
 		t.Helper()
-		tabTo(ctx, t, sel)
-		run(ctx, t, "key "+key, chromedp.KeyEvent(key))
+		presses++
+		run(ctx, t, "key "+k, chromedp.KeyEvent(k))
 	}
+	press := func(sel, k string) {
+		t.Helper()
+		presses += tabTo(ctx, t, sel)
+		key(k)
+	}
+	focused := func(sel string) {
+		t.Helper()
+		if !get(ctx, t, "focus", chromedp.Evaluate[bool](fmt.Sprintf(`!!document.activeElement && document.activeElement.matches(%q)`, sel))) {
+			t.Fatalf("the focus is not on %s but on %s", sel,
+				get(ctx, t, "focus", chromedp.Evaluate[string](`document.activeElement ? document.activeElement.outerHTML.slice(0, 120) : ''`)))
+		}
+	}
+	// Each page: the skip link "Vai al contenuto", then Tab in the content.
+	skip := func() {
+		t.Helper()
+		press(`.skiplinks a[href="#main-container"]`, kb.Enter)
+	}
+	skip()
 	press(`a[data-element="appointment-booking"]`, kb.Enter)
 	waitPath(ctx, t, "/area-prenotazioni")
+	skip()
 	press(`main a[href="/prenota"]`, kb.Enter)
 	waitPath(ctx, t, "/prenota")
+	skip()
 	press(`summary[data-node="10"]`, kb.Enter)
 	press(`a[href="/prenota?risorsa=13"]`, kb.Enter)
 	waitPath(ctx, t, "/prenota?risorsa=13")
+	skip()
 	press(`a[data-element="service-booking-access"]`, kb.Enter)
 	waitPath(ctx, t, "/accedi")
+	skip()
 	press(`button.demo-identity[value="RSSMRA70A01H501S"]`, kb.Enter)
 	waitPath(ctx, t, "/prenota/13/disponibilita")
-	press(slotID(17), " ")
-	press(slotID(18), " ")
-	wantText(ctx, t, "#selezione", "da 09/12/2026 17:00 a 09/12/2026 19:00")
+	skip()
+
+	// One Tab stop: the first free slot, Monday 7 December 08:00.
+	monday8 := fmt.Sprintf("#s%d", time.Date(2026, 12, 7, 7, 0, 0, 0, time.UTC).Unix())
+	presses += tabTo(ctx, t, ".slot-table .slot-check")
+	focused(monday8)
+	if n := browsertest.Count(ctx, t, `.slot-table [tabindex="0"]`); n != 1 {
+		t.Errorf("%d Tab stops in the grid, want 1", n)
+	}
+	key(kb.PageDown)
+	browsertest.WaitVisible(ctx, t, `.week-prev`)
+	focused(".slot-table .slot-check")
+	wantAnnounce(ctx, t, "Settimana dal 14 al 20 dicembre: 66 orari liberi")
+	key(kb.PageUp)
+	waitGone(ctx, t, `.week-prev`)
+	focused(monday8)
+	wantAnnounce(ctx, t, "Settimana dal 7 al 13 dicembre: 55 orari liberi")
+	key(kb.ArrowRight) // Tuesday 8: a holiday, closed cells are visited too
+	focused("td.slot-closed")
+	key(kb.ArrowRight)
+	key(kb.ArrowDown)
+	focused(slotID(9))
+	key(" ")
+	key(kb.ArrowDown)
+	key(kb.Enter)
+	// Read by script: chromedp's view of the DOM can lag behind htmx's swaps.
+	if got := get(ctx, t, "selection", chromedp.Evaluate[string](`document.getElementById('selezione').textContent`)); got != "Selezione: da 09/12/2026 09:00 a 09/12/2026 11:00" {
+		t.Errorf("selection %q", got)
+	}
+	key(kb.Tab)
+	focused(".steppers-btn-prev") // the grid is one Tab stop: next is Indietro
 	press("#continua", kb.Enter)
 	waitPath(ctx, t, "/prenota/anagrafica")
-	press("#continua", kb.Enter)
+	skip()
+	press("#f-email", kb.Enter) // Enter in a field sends its form
 	waitPath(ctx, t, "/prenota/conferma")
-	tabTo(ctx, t, "#f-motivazione")
+	skip()
+	presses += tabTo(ctx, t, "#f-motivazione")
+	presses++
 	run(ctx, t, "type", chromedp.KeyEvent("Rinnovo"))
 	press("#invia", kb.Enter)
 	waitPath(ctx, t, "/prenotazioni/")
 	wantText(ctx, t, ".alert-success", "La richiesta di prenotazione è conclusa")
+	t.Logf("%d key presses from the home to Invia", presses)
 }
 
-// tabTo presses Tab until the focused element matches sel.
-func tabTo(ctx context.Context, t *testing.T, sel string) {
+// wantAnnounce waits until the grid's live region says want.
+func wantAnnounce(ctx context.Context, t *testing.T, want string) {
 	t.Helper()
-	for range 400 {
-		if get(ctx, t, "focus", chromedp.Evaluate[bool](fmt.Sprintf(`!!document.activeElement && document.activeElement.matches(%q)`, sel))) {
+	var got string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if got = get(ctx, t, "announcement", chromedp.Evaluate[string](`document.getElementById('annuncio-griglia').textContent`)); got == want {
 			return
+		}
+	}
+	t.Errorf("the grid announced %q, want %q", got, want)
+}
+
+// waitGone waits until no element matches sel.
+func waitGone(ctx context.Context, t *testing.T, sel string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); browsertest.Count(ctx, t, sel) > 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s is still there", sel)
+		}
+	}
+}
+
+// tabTo presses Tab until the focused element matches sel, and says how
+// many times.
+func tabTo(ctx context.Context, t *testing.T, sel string) int {
+	t.Helper()
+	for n := range 400 {
+		if get(ctx, t, "focus", chromedp.Evaluate[bool](fmt.Sprintf(`!!document.activeElement && document.activeElement.matches(%q)`, sel))) {
+			return n
 		}
 		run(ctx, t, "tab", chromedp.KeyEvent(kb.Tab))
 	}
 	t.Fatalf("Tab never reached %s", sel)
+	return 0
 }

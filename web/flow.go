@@ -18,7 +18,31 @@ import (
 const (
 	holdKey  = "web.hold"       // heldSlots: the hold placed by "Continua"
 	draftKey = "web.anagrafica" // anagraficaForm: what the user typed in step 2
+	notesKey = "web.conferma"   // confirmDraft: what the user typed in step 3, kept when the hold runs out
+	lapseKey = "web.scaduta"    // heldSlots: the hold that ran out, offered again on the grid
 )
+
+// confirmDraft is what was typed in step 3.
+type confirmDraft struct {
+	Motivazione, Telefono, Nota string
+	Extra                       map[string]string
+}
+
+// keepNotes keeps what was typed in step 3 for when the slots are held again.
+func (s *server) keepNotes(r *http.Request, p confermaPage) {
+	b, _ := json.Marshal(confirmDraft{p.Motivazione, p.Telefono, p.Nota, p.Extra})
+	s.sess.Put(r.Context(), notesKey, string(b))
+}
+
+// lapse ends the hold h that ran out (msg says why): the grid it came from tells the user
+// and offers the same slots again.
+func (s *server) lapse(w http.ResponseWriter, r *http.Request, id auth.Identity, h heldSlots, msg string) {
+	s.dropHold(r, id)
+	b, _ := json.Marshal(h)
+	s.sess.Put(r.Context(), lapseKey, string(b))
+	s.flash(r.Context(), "warning", msg)
+	http.Redirect(w, r, h.gridURL(), http.StatusSeeOther)
+}
 
 // heldSlots is the hold of the booking in progress, kept in the session.
 type heldSlots struct {
@@ -69,9 +93,7 @@ func (s *server) requireHold(w http.ResponseWriter, r *http.Request, id auth.Ide
 		return h, false
 	}
 	if !time.Now().Before(h.ExpiresAt) {
-		s.dropHold(r, id)
-		s.flash(r.Context(), "warning", expiredText)
-		http.Redirect(w, r, h.gridURL(), http.StatusSeeOther)
+		s.lapse(w, r, id, h, expiredText)
 		return h, false
 	}
 	return h, true
@@ -94,7 +116,6 @@ func bannerOf(h heldSlots) *holdBanner {
 // stepPage is what the three steps share.
 type stepPage struct {
 	Layout
-	Tab      string
 	Step     int // 1 Disponibilità, 2 Anagrafica, 3 Conferma, 4 done
 	Resource booking.Resource
 	Hold     *holdBanner
@@ -124,6 +145,34 @@ type disponibilitaPage struct {
 	Grid   gridView
 	Legend []legendItem
 	Error  string
+	Again  *againForm
+}
+
+// againForm holds again, in one click, the slots of a hold that ran out
+// while they are still free.
+type againForm struct {
+	Slots []string // RFC 3339 starts
+	Week  string
+	Text  string // "mercoledì 9 dicembre 2026, dalle 10:00 alle 12:00"
+}
+
+// againOf offers the slots of h again if days shows them all free.
+func againOf(h heldSlots, days []booking.Day) *againForm {
+	a := againForm{Week: h.Week, Text: span(h.Start, h.End)}
+	for _, d := range days {
+		for _, c := range d.Cells {
+			if !c.Start.Before(h.Start) && !h.End.Before(c.End) {
+				if c.State != booking.Free {
+					return nil
+				}
+				a.Slots = append(a.Slots, c.Start.Format(time.RFC3339))
+			}
+		}
+	}
+	if len(a.Slots) != h.Slots {
+		return nil
+	}
+	return &a
 }
 
 func (s *server) bookableResource(r *http.Request) (booking.Resource, error) {
@@ -164,23 +213,62 @@ func (s *server) renderGrid(w http.ResponseWriter, r *http.Request, id auth.Iden
 	if err != nil {
 		return err
 	}
-	selected := map[int64]bool{}
+	selected, held := map[int64]bool{}, map[int64]bool{}
 	for _, t := range picked {
 		selected[t.UnixMilli()] = true
 	}
-	if h, ok := s.heldState(r); ok && picked == nil && h.ResourceID == res.ID && time.Now().Before(h.ExpiresAt) {
+	p := disponibilitaPage{stepPage: stepPage{Step: 1, Resource: res}, Legend: legendItems(), Error: errText}
+	if h, ok := s.heldState(r); ok && h.ResourceID == res.ID && time.Now().Before(h.ExpiresAt) {
+		p.Hold = bannerOf(h)
 		if slots, err := s.slotsOf(r, res, h.Start); err == nil {
 			for _, sl := range slots {
 				if !sl.Start.Before(h.Start) && !h.End.Before(sl.End) {
-					selected[sl.Start.UnixMilli()] = true
+					held[sl.Start.UnixMilli()] = true
+					if picked == nil {
+						selected[sl.Start.UnixMilli()] = true
+					}
 				}
 			}
 		}
 	}
-	p := disponibilitaPage{stepPage: stepPage{Tab: "prenota", Step: 1, Resource: res}, Legend: legendItems(), Error: errText}
-	p.Grid = buildGrid(res, days, monday, today, selected)
+	p.Grid = buildGrid(res, days, monday, s.svc.Now(), selected, held)
+	var lapsed heldSlots
+	if json.Unmarshal([]byte(s.sess.Get(r.Context(), lapseKey)), &lapsed) == nil && lapsed.ResourceID == res.ID && len(held) == 0 {
+		p.Again = againOf(lapsed, days)
+	}
+	if p.Grid.Free == 0 {
+		if d, ok, err := s.firstFree(r, res, id, today); err != nil {
+			return err
+		} else if ok && mondayOf(d) != monday {
+			t, _ := d.At(0, booking.Rome)
+			p.Grid.FirstFree, p.Grid.FirstFreeWeek = longDate(t), mondayOf(d).String()
+		}
+	}
 	p.Layout = s.stepLayout(r, res, "Disponibilità")
 	return s.render(w, r, "disponibilita", p, status)
+}
+
+// firstFree returns the first day from today with a free slot, looking as
+// far as the booking window reaches (a year at most).
+func (s *server) firstFree(r *http.Request, res booking.Resource, id auth.Identity, today booking.Date) (booking.Date, bool, error) {
+	end := today.AddDays(366)
+	if n := res.Schedule.DaysAhead; n > 0 && n < 366 {
+		end = today.AddDays(n + 1)
+	}
+	for from := today; from.Before(end); from = from.AddDays(booking.MaxDays) {
+		days, err := s.svc.Availability(r.Context(), res.ID, from, booking.MaxDays, id.Subject)
+		if err != nil {
+			return booking.Date{}, false, err
+		}
+		for _, d := range days {
+			for _, c := range d.Cells {
+				if c.State == booking.Free {
+					return d.Date, true, nil
+				}
+			}
+		}
+	}
+	return booking.Date{}, false, nil
 }
 
 func (s *server) slotsOf(r *http.Request, res booking.Resource, on time.Time) ([]booking.Slot, error) {
@@ -247,6 +335,13 @@ func (s *server) hold(w http.ResponseWriter, r *http.Request, id auth.Identity) 
 		}
 		return s.renderGrid(w, r, id, res, week, picked, msg, http.StatusTooManyRequests)
 	}
+	// The slots of the hold in progress, unchanged: go on with it (holding
+	// them again would restart its time).
+	if h, ok := s.heldState(r); ok && h.ResourceID == res.ID && time.Now().Before(h.ExpiresAt) &&
+		picked[0].Equal(h.Start) && slots[i+len(picked)-1].End.Equal(h.End) {
+		http.Redirect(w, r, "/prenota/anagrafica", http.StatusSeeOther)
+		return nil
+	}
 	s.dropHold(r, id)
 	h, err := s.svc.Hold(r.Context(), booking.HoldRequest{ResourceID: res.ID, Start: picked[0], Slots: len(picked), Owner: id.Subject, For: id.Impersonating})
 	if err != nil {
@@ -261,6 +356,7 @@ func (s *server) hold(w http.ResponseWriter, r *http.Request, id auth.Identity) 
 	b, _ := json.Marshal(heldSlots{ID: h.ID, ResourceID: res.ID, Start: h.Start, End: h.End, ExpiresAt: h.ExpiresAt, Slots: len(h.Slots),
 		Week: mondayOf(booking.DateOf(h.Start, booking.Rome)).String()})
 	s.sess.Put(r.Context(), holdKey, string(b))
+	s.sess.Pop(r.Context(), lapseKey)
 	http.Redirect(w, r, "/prenota/anagrafica", http.StatusSeeOther)
 	return nil
 }
@@ -277,21 +373,42 @@ func (s *server) release(w http.ResponseWriter, r *http.Request, id auth.Identit
 	return nil
 }
 
-// expired is where the countdown sends the user at zero.
+// expired is where the countdown sends the user at zero. The step's form
+// is posted there, so that what was typed is kept for when the slots are
+// held again.
 func (s *server) expired(w http.ResponseWriter, r *http.Request, id auth.Identity) error {
 	h, ok := s.heldState(r)
 	if !ok {
 		http.Redirect(w, r, "/prenota", http.StatusSeeOther)
 		return nil
 	}
+	step := "/prenota/anagrafica"
+	if r.Method == http.MethodPost {
+		r.ParseForm()
+		v := r.PostFormValue
+		if _, ok := r.PostForm["motivazione"]; ok {
+			step = "/prenota/conferma"
+			p := confermaPage{Motivazione: v("motivazione"), Telefono: v("telefono"), Nota: v("nota"), Extra: map[string]string{}}
+			for k := range r.PostForm {
+				if name, ok := strings.CutPrefix(k, "extra_"); ok && strings.TrimSpace(v(k)) != "" {
+					p.Extra[name] = strings.TrimSpace(v(k))
+				}
+			}
+			s.keepNotes(r, p)
+		} else if _, ok := r.PostForm["nome"]; ok {
+			f := anagraficaForm{Nome: v("nome"), Cognome: v("cognome"), DataNascita: v("data_nascita"), Sesso: v("sesso"),
+				NazioneNascita: v("nazione_nascita"), ProvinciaNascita: v("provincia_nascita"), ComuneNascita: v("comune_nascita"),
+				CodiceFiscale: v("codice_fiscale"), Email: v("email"), Telefono: v("telefono")}
+			b, _ := json.Marshal(locksOf(id).apply(f, id))
+			s.sess.Put(r.Context(), draftKey, string(b))
+		}
+	}
 	if time.Now().Before(h.ExpiresAt.Add(-2 * time.Second)) {
 		// Not yet: a clock that runs fast. Back to the step.
-		http.Redirect(w, r, "/prenota/anagrafica", http.StatusSeeOther)
+		http.Redirect(w, r, step, http.StatusSeeOther)
 		return nil
 	}
-	s.dropHold(r, id)
-	s.flash(r.Context(), "warning", expiredText)
-	http.Redirect(w, r, h.gridURL(), http.StatusSeeOther)
+	s.lapse(w, r, id, h, expiredText)
 	return nil
 }
 
@@ -407,7 +524,7 @@ func (s *server) renderAnagrafica(w http.ResponseWriter, r *http.Request, h held
 	if f.NazioneNascita == "" {
 		f.NazioneNascita = booking.Italy
 	}
-	p := anagraficaPage{stepPage: stepPage{Tab: "prenota", Step: 2, Resource: res, Hold: bannerOf(h), Errors: errs}, Form: f, Locks: locksOf(id), Back: h.gridURL()}
+	p := anagraficaPage{stepPage: stepPage{Step: 2, Resource: res, Hold: bannerOf(h), Errors: errs}, Form: f, Locks: locksOf(id), Back: h.gridURL()}
 	p.SessoLabel = map[string]string{"M": "Maschio", "F": "Femmina"}[f.Sesso]
 	for _, pr := range places.Provinces() {
 		if !pr.Suppressed {
@@ -499,6 +616,16 @@ func (s *server) conferma(w http.ResponseWriter, r *http.Request, id auth.Identi
 		return nil
 	}
 	p := confermaPage{HoldID: h.ID, Key: booking.NewID(), Telefono: f.Telefono, Extra: map[string]string{}}
+	var d confirmDraft
+	if json.Unmarshal([]byte(s.sess.Get(r.Context(), notesKey)), &d) == nil {
+		p.Motivazione, p.Nota = d.Motivazione, d.Nota
+		if d.Telefono != "" {
+			p.Telefono = d.Telefono
+		}
+		if d.Extra != nil {
+			p.Extra = d.Extra
+		}
+	}
 	return s.renderConferma(w, r, h, f, p, http.StatusOK)
 }
 
@@ -507,12 +634,12 @@ func (s *server) renderConferma(w http.ResponseWriter, r *http.Request, h heldSl
 	if err != nil {
 		return err
 	}
-	p.stepPage = stepPage{Tab: "prenota", Step: 3, Resource: res, Hold: bannerOf(h), Errors: p.Errors}
+	p.stepPage = stepPage{Step: 3, Resource: res, Hold: bannerOf(h), Errors: p.Errors}
 	p.Where = whereText(res)
 	person, _ := f.person()
-	born := person.ComuneNascita
+	born := " a " + person.ComuneNascita
 	if person.NazioneNascita != booking.Italy {
-		born = person.NazioneNascita
+		born = " in " + person.NazioneNascita // "in GERMANIA"
 	} else if person.ProvinciaNascita != "" {
 		born += " (" + person.ProvinciaNascita + ")"
 	}
@@ -522,7 +649,7 @@ func (s *server) renderConferma(w http.ResponseWriter, r *http.Request, h heldSl
 		{"Data e ora", span(h.Start, h.End), ""},
 		{"Luogo", p.Where, ""},
 		{"Fruitore", person.Nome + " " + person.Cognome, ""},
-		{"Nato/a il", person.DataNascita.Italian() + " a " + born, ""},
+		{"Nato/a il", person.DataNascita.Italian() + born, ""},
 		{"Sesso", sesso, ""},
 		{"Codice fiscale", person.CodiceFiscale, ""},
 		{"Email", person.Email, ""},
@@ -593,6 +720,7 @@ func (s *server) confirm(w http.ResponseWriter, r *http.Request, id auth.Identit
 		if held && h.ID == holdID {
 			s.sess.Pop(r.Context(), holdKey)
 		}
+		s.sess.Pop(r.Context(), notesKey)
 		http.Redirect(w, r, "/prenotazioni/"+b.ID+"?esito=1", http.StatusSeeOther)
 		return nil
 	case booking.EGone, booking.ENotFound:
@@ -601,15 +729,14 @@ func (s *server) confirm(w http.ResponseWriter, r *http.Request, id auth.Identit
 			http.Redirect(w, r, "/prenota", http.StatusSeeOther)
 			return nil
 		}
-		s.dropHold(r, id)
+		s.keepNotes(r, p)
 		msg := expiredText
 		if booking.ErrorCode(err) == booking.EGone {
 			// Expired, replaced by another hold, closed or beyond a lowered
 			// capacity: the service says which.
 			msg = booking.ErrorMessage(err)
 		}
-		s.flash(r.Context(), "warning", msg)
-		http.Redirect(w, r, h.gridURL(), http.StatusSeeOther)
+		s.lapse(w, r, id, h, msg)
 		return nil
 	case booking.EInvalid:
 		if !held || h.ID != holdID {

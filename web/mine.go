@@ -20,6 +20,8 @@ type bookingRow struct {
 	From, To        string
 	Status          string
 	Past            bool
+	Cancelled       bool // by the Comune, with a reason (Status says it)
+	Cancellable     bool
 	ForOther        bool // booked by the user for someone else, or by someone else for the user
 	Presentante     string
 	CancelURL, Link string
@@ -28,7 +30,6 @@ type bookingRow struct {
 // prenotazioniPage is "Le mie prenotazioni" (SPEC §10).
 type prenotazioniPage struct {
 	Layout
-	Tab   string
 	Total int
 	Rows  []bookingRow
 	Page  int
@@ -51,13 +52,18 @@ func (s *server) bookings(w http.ResponseWriter, r *http.Request, id auth.Identi
 		return err
 	}
 	now := s.svc.Now()
-	p := prenotazioniPage{Tab: "prenotazioni", Total: total, Page: page}
+	p := prenotazioniPage{Total: total, Page: page}
 	for _, b := range bs {
 		row := bookingRow{ID: b.ID, Code: b.Code, Fruitore: b.Fruitore.Nome + " " + b.Fruitore.Cognome, Resource: b.ResourceName,
 			From: rome(b.Start).Format("02/01/2006 15:04"), To: rome(b.End).Format("02/01/2006 15:04"),
 			Status: "Inviata al sistema di prenotazioni", Past: !b.Start.After(now), Link: "/prenotazioni/" + b.ID}
-		if row.Past {
+		switch {
+		case b.Status == booking.Cancelled:
+			row.Cancelled, row.Status = true, "Annullata dal Comune: "+b.CancelReason
+		case row.Past:
 			row.Status = "Scaduta: appuntamento passato"
+		default:
+			row.Cancellable = true
 		}
 		if b.Presentante != b.Fruitore.CodiceFiscale {
 			row.ForOther, row.Presentante = true, b.Presentante
@@ -126,12 +132,11 @@ func (s *server) result(w http.ResponseWriter, r *http.Request, id auth.Identity
 			p.Extra = append(p.Extra, summaryItem{Label: x.Label, Value: v})
 		}
 	}
-	p.stepPage = stepPage{Tab: "prenotazioni", Step: 4, Resource: d.Resource}
+	p.stepPage = stepPage{Step: 4, Resource: d.Resource}
 	p.Feedback = feedbackForm{Page: "esito", Back: r.URL.RequestURI()}
 	title := "Prenotazione " + b.Code
 	if p.Fresh {
 		title = "Prenotazione inviata"
-		p.Tab = "prenota"
 	}
 	p.Layout = s.layout(r, "prenotazioni", title, crumbArea, Crumb{"Le mie prenotazioni", "/prenotazioni"}, Crumb{"Prenotazione " + b.Code, ""})
 	return s.render(w, r, "esito", p)

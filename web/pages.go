@@ -218,7 +218,6 @@ func buildTree(ns []*booking.Node, selected int64) ([]treeNode, bool) {
 // text or the chosen resource's card.
 type prenotaPage struct {
 	Layout
-	Tab      string
 	Tree     []treeNode
 	Welcome  []string
 	Resource *booking.Resource
@@ -231,7 +230,7 @@ func (s *server) prenota(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := prenotaPage{Tab: "prenota"}
+	p := prenotaPage{}
 	var selected int64
 	if v := r.URL.Query().Get("risorsa"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
@@ -292,7 +291,7 @@ type contoTerziPage struct {
 }
 
 func (s *server) contoTerzi(w http.ResponseWriter, r *http.Request, id auth.Identity) error {
-	p := contoTerziPage{Tab: "conto-terzi", CF: id.Impersonating}
+	p := contoTerziPage{CF: id.Impersonating}
 	p.Layout = s.layout(r, "conto-terzi", "Prenotazioni Online conto terzi", crumbArea, Crumb{"Conto terzi", ""})
 	return s.render(w, r, "conto_terzi", p)
 }
@@ -305,7 +304,7 @@ func (s *server) impersonate(w http.ResponseWriter, r *http.Request, id auth.Ide
 		if err != nil {
 			msg = cfMessage(err)
 		}
-		p := contoTerziPage{Tab: "conto-terzi", CF: r.PostFormValue("codice_fiscale"), Error: msg}
+		p := contoTerziPage{CF: r.PostFormValue("codice_fiscale"), Error: msg}
 		p.Layout = s.layout(r, "conto-terzi", "Prenotazioni Online conto terzi", crumbArea, Crumb{"Conto terzi", ""})
 		return s.render(w, r, "conto_terzi", p, http.StatusUnprocessableEntity)
 	}

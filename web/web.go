@@ -172,6 +172,7 @@ func (s *server) routes() {
 	s.handle("POST /prenota/conferma", s.login(s.confirm))
 	s.handle("POST /prenota/annulla", s.login(s.release))
 	s.handle("GET /prenota/scaduta", s.login(s.expired))
+	s.handle("POST /prenota/scaduta", s.login(s.expired))
 	s.handle("GET /prenotazioni", s.login(s.bookings))
 	s.handle("GET /prenotazioni/{id}", s.login(s.result))
 	s.handle("GET /prenotazioni/{id}/disdici", s.login(s.cancelPage))

@@ -45,15 +45,34 @@
     }
     return true;
   }
+  // say tells why an earlier choice was changed, next to the grid.
+  function say(form, text) {
+    var out = form.querySelector('#avviso-selezione');
+    if (!out) return;
+    out.textContent = text;
+    out.classList.toggle('alert', !!text);
+    out.classList.toggle('alert-warning', !!text);
+  }
   function onSlotChange(cb) {
     var form = cb.form;
     var max = parseInt(form.dataset.max, 10) || 1;
     var all = form.querySelectorAll('.slot-check');
+    var why = '';
+    var others = function () { all.forEach(function (o) { if (o !== cb) o.checked = false; }); };
     if (cb.checked) {
-      all.forEach(function (o) { if (o !== cb && o.dataset.day !== cb.dataset.day) o.checked = false; });
+      var before = checked(form).filter(function (o) { return o !== cb; });
       var sel = checked(form);
-      if (!contiguous(sel) || sel.length > max) {
-        all.forEach(function (o) { if (o !== cb) o.checked = false; });
+      if (before.some(function (o) { return o.dataset.day !== cb.dataset.day; })) {
+        why = 'Gli slot di una prenotazione devono essere dello stesso giorno: la scelta precedente è stata sostituita da questo slot.';
+        others();
+      } else if (sel.length > max) {
+        why = max === 1
+          ? 'Per questa risorsa si può prenotare un solo slot alla volta: la scelta precedente è stata sostituita da questo slot.'
+          : 'Si possono scegliere al massimo ' + max + ' slot consecutivi: la scelta precedente è stata sostituita da questo slot.';
+        others();
+      } else if (!contiguous(sel)) {
+        why = 'Gli slot scelti devono essere consecutivi: la scelta precedente è stata sostituita da questo slot.';
+        others();
       }
     } else {
       // Unchecking in the middle splits the run: keep the part before.
@@ -62,9 +81,123 @@
         if (i > 0 && Date.parse(rest[i].dataset.start) !== Date.parse(rest[i - 1].dataset.end)) break;
         keep.push(rest[i]);
       }
+      if (keep.length < rest.length) {
+        why = 'Gli slot scelti devono essere consecutivi: sono stati tolti anche quelli dopo lo slot tolto.';
+      }
       rest.forEach(function (o) { if (keep.indexOf(o) < 0) o.checked = false; });
     }
+    say(form, why);
     selectionText(form);
+  }
+
+  // --- week grid as an ARIA grid: one Tab stop, arrow keys move, Space and
+  // Enter choose, Home/End go to the row's ends (with Ctrl the grid's),
+  // PageUp/PageDown change week keeping the focus in the grid. ---
+  var gridPos = null;   // [row, col] of the cell to focus after a week change
+  var weekFocus = '';   // what to focus after a week change: 'grid', 'prev', 'next'
+  function gridRows(table) {
+    return Array.prototype.map.call(table.tBodies[0].rows, function (tr) {
+      return Array.prototype.filter.call(tr.cells, function (td) { return td.classList.contains('slot'); });
+    }).filter(function (r) { return r.length > 0; });
+  }
+  function target(td) { return td.querySelector('.slot-check') || td; }
+  function posOf(rows, el) {
+    var td = el.closest('td');
+    for (var r = 0; r < rows.length; r++) {
+      var c = rows[r].indexOf(td);
+      if (c >= 0) return [r, c];
+    }
+    return null;
+  }
+  function activate(rows, r, c, focus) {
+    rows.forEach(function (row) { row.forEach(function (td) { target(td).tabIndex = -1; }); });
+    var t = target(rows[r][c]);
+    t.tabIndex = 0;
+    if (focus) t.focus();
+  }
+  function initGrid(form) {
+    var table = form.querySelector('.slot-table');
+    if (!table || !table.tBodies[0]) return;
+    var rows = gridRows(table);
+    table.dataset.ready = '1';
+    if (rows.length === 0) return;
+    table.setAttribute('role', 'grid');
+    table.setAttribute('aria-describedby', 'istruzioni-griglia istruzioni-tastiera');
+    var start = null;
+    rows.forEach(function (row, r) {
+      row.forEach(function (td, c) {
+        var cb = td.querySelector('.slot-check');
+        if (!start && cb && cb.checked) start = [r, c];
+      });
+    });
+    if (!start) {
+      rows.some(function (row, r) {
+        var c = row.findIndex(function (td) { return td.querySelector('.slot-check'); });
+        if (c >= 0) start = [r, c];
+        return c >= 0;
+      });
+    }
+    if (gridPos && weekFocus === 'grid') {
+      var r = Math.min(gridPos[0], rows.length - 1);
+      start = [r, Math.min(gridPos[1], rows[r].length - 1)];
+    }
+    start = start || [0, 0];
+    activate(rows, start[0], start[1], false);
+    table.addEventListener('focusin', function (e) {
+      var p = posOf(rows, e.target);
+      if (p) activate(rows, p[0], p[1], false);
+    });
+    // Enter chooses the slot (below) instead of sending the form, which the
+    // browser would do on the key's keypress.
+    table.addEventListener('keypress', function (e) {
+      if (e.key === 'Enter' && e.target.matches('.slot-check')) e.preventDefault();
+    });
+    table.addEventListener('keydown', function (e) {
+      var p = posOf(rows, e.target);
+      if (!p) return;
+      var r = p[0], c = p[1], last = rows.length - 1;
+      switch (e.key) {
+        case 'ArrowRight': c = Math.min(c + 1, rows[r].length - 1); break;
+        case 'ArrowLeft': c = Math.max(c - 1, 0); break;
+        case 'ArrowDown': r = Math.min(r + 1, last); break;
+        case 'ArrowUp': r = Math.max(r - 1, 0); break;
+        case 'Home': if (e.ctrlKey) r = 0; c = 0; break;
+        case 'End': if (e.ctrlKey) r = last; c = rows[r].length - 1; break;
+        case 'PageDown': case 'PageUp':
+          var link = form.querySelector(e.key === 'PageDown' ? '.week-next' : '.week-prev');
+          e.preventDefault();
+          if (link) {
+            gridPos = p;
+            weekFocus = 'grid';
+            link.click();
+          }
+          return;
+        case 'Enter':
+          if (e.target.matches('.slot-check')) {
+            e.preventDefault();
+            e.target.click();
+          }
+          return;
+        default: return;
+      }
+      e.preventDefault();
+      c = Math.min(c, rows[r].length - 1);
+      activate(rows, r, c, true);
+    });
+  }
+  // After a week change: the focus where it was, and the new week read out.
+  function afterWeekChange(form) {
+    var live = document.getElementById('annuncio-griglia');
+    if (live) {
+      live.textContent = '';
+      setTimeout(function () { live.textContent = form.dataset.announce || ''; }, 50);
+    }
+    var el = null;
+    if (weekFocus === 'grid') el = form.querySelector('.slot-table [tabindex="0"]');
+    else if (weekFocus) el = form.querySelector('.week-' + weekFocus);
+    (el || form.querySelector('.slot-table [tabindex="0"]') || form).focus();
+    weekFocus = '';
+    gridPos = null;
   }
 
   // --- hold countdown: "Restano mm:ss" ---
@@ -74,13 +207,28 @@
     var parts = (out.textContent || '0:0').split(':');
     var end = Date.now() + (parseInt(parts[0], 10) * 60 + parseInt(parts[1], 10)) * 1000;
     var timer;
+    var warned = false;
     function tick() {
       var s = Math.max(0, Math.round((end - Date.now()) / 1000));
       out.textContent = pad(Math.floor(s / 60)) + ':' + pad(s % 60);
-      if (s === 60 && live) live.textContent = 'Attenzione: resta un minuto per completare la prenotazione.';
+      if (s <= 60 && !warned) {
+        // WCAG 2.2.1: a visible warning before the time runs out.
+        warned = true;
+        banner.classList.add('hold-banner-urgent');
+        var w = banner.querySelector('.hold-warning');
+        if (w) w.hidden = false;
+        if (live) live.textContent = 'Attenzione: resta meno di un minuto per completare la prenotazione.';
+      }
       if (s <= 0) {
         clearInterval(timer);
-        window.location.href = '/prenota/scaduta';
+        // The step's form goes along, so that what was typed is kept.
+        var form = document.querySelector('form.conferma-form, form.anagrafica-form');
+        if (form) {
+          form.action = '/prenota/scaduta';
+          form.submit();
+        } else {
+          window.location.href = '/prenota/scaduta';
+        }
       }
     }
     timer = setInterval(tick, 1000);
@@ -127,13 +275,24 @@
     if (t.id === 'f-nazione_nascita') bornInItaly(t);
     else if (t.closest('.conferma-form')) mirror(t);
   });
-  document.addEventListener('htmx:afterSettle', function () {
+  document.addEventListener('click', function (e) {
+    var a = e.target.closest && e.target.closest('.week-nav a');
+    if (a && !weekFocus) weekFocus = a.classList.contains('week-next') ? 'next' : 'prev';
+  });
+  document.addEventListener('htmx:afterSettle', function (e) {
     var form = document.getElementById('form-griglia');
-    if (form) selectionText(form);
+    var table = form && form.querySelector('.slot-table');
+    if (!table || table.dataset.ready) return;
+    selectionText(form);
+    initGrid(form);
+    afterWeekChange(form);
   });
   document.addEventListener('DOMContentLoaded', function () {
     var form = document.getElementById('form-griglia');
-    if (form) selectionText(form);
+    if (form) {
+      selectionText(form);
+      initGrid(form);
+    }
     var banner = document.querySelector('.hold-banner');
     if (banner) countdown(banner);
     var nazione = document.getElementById('f-nazione_nascita');
