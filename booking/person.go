@@ -24,10 +24,14 @@ func (p Person) Normalize() Person {
 	return p
 }
 
-// Check returns the field errors of a normalized anagrafica, apart from the
+// Check returns the field errors of a normalized anagrafica (only those of
+// texts that cannot be stored, if any), apart from the
 // codice fiscale's consistency (see PersonChecker). Field names are those of
 // the API's anagrafica object.
 func (p Person) Check(today Date) []FieldError {
+	if fs := p.texts(); len(fs) > 0 {
+		return fs
+	}
 	var fs []FieldError
 	req := func(field, v, label string) bool {
 		if v == "" {

@@ -296,6 +296,9 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (Booking, boo
 	if req.Presentante == "" {
 		return Booking{}, false, Errorf(EUnauthorized, "Per prenotare è necessario autenticarsi.")
 	}
+	if fs := req.texts(); len(fs) > 0 {
+		return Booking{}, false, Invalid(fs...)
+	}
 	if req.HoldID == "" {
 		return Booking{}, false, Invalid(FieldError{"hold_id", "Indichi la prenotazione temporanea (hold_id) da confermare."})
 	}
