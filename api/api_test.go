@@ -478,6 +478,12 @@ func TestBookings(t *testing.T) {
 			{"missing motivazione", fmt.Sprintf(`{"hold_id":%q,"fruitore":%s,"telefono":"333 7654321"}`, lh, luigi), nil, 422, "motivazione"},
 			{"unknown extra", fmt.Sprintf(`{"hold_id":%q,"fruitore":%s,"motivazione":"x","telefono":"333 7654321","extra":{"colore":"blu"}}`, lh, luigi), nil, 422, "extra.colore"},
 			{"idempotency key too long", confirm(lh, luigi), []string{"Idempotency-Key", strings.Repeat("k", 201)}, 422, "Idempotency-Key"},
+			// What no engine can store: the same 422 on both, before any write.
+			{"NUL in nota", fmt.Sprintf(`{"hold_id":%q,"fruitore":%s,"motivazione":"x","telefono":"333 7654321","nota":"a\u0000b"}`, lh, luigi), nil, 422, "nota"},
+			{"NUL in fruitore", confirm(lh, strings.Replace(luigi, `"Luigi"`, `"Lu\u0000igi"`, 1)), nil, 422, "fruitore.nome"},
+			{"NUL in extra", fmt.Sprintf(`{"hold_id":%q,"fruitore":%s,"motivazione":"x","telefono":"333 7654321","extra":{"primo":"\u0000"}}`, lh, luigi), nil, 422, "extra.primo"},
+			{"NUL in motivazione", fmt.Sprintf(`{"hold_id":%q,"fruitore":%s,"motivazione":"\u0000","telefono":"333 7654321"}`, lh, luigi), nil, 422, "motivazione"},
+			{"idempotency key not UTF-8", confirm(lh, luigi), []string{"Idempotency-Key", "luigi-\xff"}, 422, "Idempotency-Key"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				l.do("POST", "/api/v1/bookings", tc.body, tc.header...).problem(t, tc.status, tc.field)

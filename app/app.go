@@ -128,7 +128,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	mux.Handle("/", pages)
-	a.handler = securityHeaders(a.Identity.protect(sessions.Middleware(a.Identity.Accounts.Recheck(mux))))
+	a.handler = recoverPanics(log, securityHeaders(a.Identity.protect(sessions.Middleware(a.Identity.Accounts.Recheck(mux)))))
 	return a, nil
 }
 

@@ -254,9 +254,18 @@ func (s *server) staffOf(r *http.Request) (*staff, error) {
 type handlerFunc func(w http.ResponseWriter, r *http.Request, st *staff) error
 
 // handle checks access (staff; admin only when adminOnly) and answers the
-// error of fn, if any, with the error page.
+// error of fn (or its panic), if any, with the error page.
 func (s *server) handle(adminOnly bool, fn handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var st *staff
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.errorPage(w, r, st, booking.Panicked(v))
+			}
+		}()
 		w.Header().Set("Cache-Control", "no-store")
 		st, err := s.staffOf(r)
 		if err == nil && adminOnly && !st.Admin() {
