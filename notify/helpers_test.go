@@ -336,3 +336,25 @@ func contains(t *testing.T, what, text string, wants ...string) {
 		}
 	}
 }
+
+// poisonStore panics while the worker reads the booking poison, as a
+// rendering bug on one message would, and counts those attempts.
+type poisonStore struct {
+	*sqlstore.Store
+	poison   string
+	mu       sync.Mutex
+	attempts int
+}
+
+func (s *poisonStore) Booking(ctx context.Context, id string) (booking.Booking, error) {
+	if id == s.poison {
+		s.mu.Lock()
+		s.attempts++
+		s.mu.Unlock()
+		var table []int
+		_ = table[len(id)] // index out of range: a real runtime panic
+	}
+	return s.Store.Booking(ctx, id)
+}
+
+func (s *poisonStore) tries() int { s.mu.Lock(); defer s.mu.Unlock(); return s.attempts }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -421,6 +422,75 @@ func TestAppIO(t *testing.T) {
 			}
 			if r := testutil.ToFloat64(metrics.Retried.WithLabelValues("appio", "confirmation")); r != 1 {
 				t.Errorf("%v App IO retries, want 1 (after the 503)", r)
+			}
+		})
+	}
+}
+
+// Issue 10, done means 5: a message whose handling panics is retried with
+// backoff, then parked after MaxAttempts; the other messages are delivered
+// before and after, and the worker goes on.
+func TestPoisonMessageParked(t *testing.T) {
+	for _, dialect := range testdb.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			e := newEnv(t, dialect)
+			srv := startSMTP(t)
+			mailer, err := notify.NewSMTP(srv.URL(), 5*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			poison := e.book("Carte d'Identità Elettronica", "presentante1", niccolo, 0)
+			ps := &poisonStore{Store: e.store, poison: poison.ID}
+			var backoffs []int
+			var mu sync.Mutex
+			e.worker(notify.Config{Store: ps, Mailer: mailer, MaxAttempts: 3, Backoff: func(attempt int) time.Duration {
+				mu.Lock()
+				backoffs = append(backoffs, attempt)
+				mu.Unlock()
+				return 30 * time.Millisecond
+			}})
+			other := niccolo
+			other.Email = "altro@example.org"
+			good := e.book("Carte d'Identità Elettronica", "presentante2", other, 0)
+			waitFor(t, 20*time.Second, "the poison message parked", func() bool {
+				n, err := e.store.CountParked(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				return n == 1
+			})
+			if n := ps.tries(); n != 3 {
+				t.Errorf("the poison message was tried %d times, want 3", n)
+			}
+			mu.Lock()
+			if !slices.Equal(backoffs, []int{1, 2}) {
+				t.Errorf("backoff asked after attempts %v, want [1 2] (then parked)", backoffs)
+			}
+			mu.Unlock()
+			parked, total, err := e.store.ParkedJobs(context.Background(), 10)
+			if err != nil || total != 1 || len(parked) != 1 {
+				t.Fatalf("ParkedJobs: %v %d %v", parked, total, err)
+			}
+			if p := parked[0]; p.Attempts != 3 || !strings.Contains(p.Error, "panic: runtime error: index out of range") ||
+				!strings.Contains(string(p.Body), poison.ID) || p.ParkedAt.IsZero() {
+				t.Errorf("parked: %+v (%s)", p, p.Body)
+			}
+			// The worker is still up: a booking made after the parking is sent too.
+			late := e.book("Carte d'Identità Elettronica", "presentante3", other, 0)
+			want := []string{"confirmation." + good.ID + "@comune.demo.it", "confirmation." + late.ID + "@comune.demo.it"}
+			waitFor(t, 20*time.Second, "the other confirmations", func() bool {
+				got := byMessageID(srv.messages())
+				return got[want[0]] == 1 && got[want[1]] == 1
+			})
+			waitFor(t, 10*time.Second, "an empty queue", func() bool {
+				n, err := e.store.PendingJobs(context.Background())
+				return err == nil && n == 0
+			})
+			if got := byMessageID(srv.messages()); len(got) != 2 {
+				t.Errorf("emails %v, want only the two good confirmations", got)
+			}
+			if n := ps.tries(); n != 3 {
+				t.Errorf("the parked message was tried again: %d tries", n)
 			}
 		})
 	}
