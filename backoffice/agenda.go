@@ -1,8 +1,6 @@
 package backoffice
 
 import (
-	"bytes"
-	"encoding/csv"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -130,17 +128,13 @@ func (s *server) agendaCSV(w http.ResponseWriter, r *http.Request, st *staff) er
 			}
 		}
 	}
-	var b bytes.Buffer
-	b.WriteString("\uFEFF")
-	cw := csv.NewWriter(&b)
-	cw.Comma = ';'
-	cw.UseCRLF = true
+	cw := newCSV()
 	head := []string{"Data", "Ora inizio", "Ora fine", "Codice", "Cognome", "Nome", "Codice fiscale", "Data di nascita", "Email", "Telefono",
 		"Motivazione", "Nota", "Stato", "Motivo annullamento", "Presenza"}
 	for _, n := range extraNames {
 		head = append(head, labelOf(res, n))
 	}
-	cw.Write(head)
+	cw.row(head...)
 	for _, e := range entries {
 		stato := "Confermata"
 		if e.Status == booking.Cancelled {
@@ -160,17 +154,17 @@ func (s *server) agendaCSV(w http.ResponseWriter, r *http.Request, st *staff) er
 		for _, n := range extraNames {
 			row = append(row, e.Extra[n])
 		}
-		cw.Write(row)
+		cw.row(row...)
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	data, err := cw.bytes()
+	if err != nil {
 		return booking.Internal(err)
 	}
 	s.audit(r, AuditAgendaExported, strconv.FormatInt(res.ID, 10), from.Italian()+"–"+to.AddDays(-1).Italian())
 	name := "agenda-" + strconv.FormatInt(res.ID, 10) + "-" + from.String() + ".csv"
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	_, err = w.Write(b.Bytes())
+	_, err = w.Write(data)
 	return err
 }
 
