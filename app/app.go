@@ -131,7 +131,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	mux.Handle("/", pages)
-	a.handler = recoverPanics(log, securityHeaders(a.Identity.protect(sessions.Middleware(a.Identity.Accounts.Recheck(mux)))))
+	a.handler = recoverPanics(log, securityHeaders(cfg.Identity.Production, a.Identity.protect(sessions.Middleware(a.Identity.Accounts.Recheck(mux)))))
 	return a, nil
 }
 
