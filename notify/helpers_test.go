@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+	"github.com/jackc/pgx/v5/pgconn"
 	"maragu.dev/goqite"
 
 	"github.com/prenota/prenota/booking"
@@ -358,3 +359,48 @@ func (s *poisonStore) Booking(ctx context.Context, id string) (booking.Booking, 
 }
 
 func (s *poisonStore) tries() int { s.mu.Lock(); defer s.mu.Unlock(); return s.attempts }
+
+// contendedStore answers the first fails receptions of a delivery with
+// PostgreSQL's serialization failure, as the store does when another
+// worker's serializable transaction wins.
+type contendedStore struct {
+	*sqlstore.Store
+	mu    sync.Mutex
+	fails int
+}
+
+func (s *contendedStore) ReceiveJob(ctx context.Context, visibility time.Duration) (*goqite.Message, int, error) {
+	s.mu.Lock()
+	fail := s.fails > 0
+	s.fails--
+	s.mu.Unlock()
+	if fail {
+		return nil, 0, booking.Internal(&pgconn.PgError{Severity: "ERROR", Code: "40001", Message: "could not serialize access due to concurrent update"})
+	}
+	return s.Store.ReceiveJob(ctx, visibility)
+}
+
+// logLines is a slog destination that keeps the lines.
+type logLines struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logLines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, string(p))
+	return len(p), nil
+}
+
+func (l *logLines) matching(s string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, x := range l.lines {
+		if strings.Contains(x, s) {
+			out = append(out, x)
+		}
+	}
+	return out
+}

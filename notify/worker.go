@@ -349,7 +349,7 @@ func (w *Worker) fanOut(ctx context.Context) bool {
 	m, err := w.cfg.Store.ReceiveEvent(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
-			w.log.Error("notify: receive event", "err", err)
+			w.retryLater("notify: receive event", err)
 		}
 		return false
 	}
@@ -380,7 +380,7 @@ func (w *Worker) fanOut(ctx context.Context) bool {
 		ds = w.deliveries(kind, ev.BookingID)
 	}
 	if err := w.cfg.Store.FanOut(context.WithoutCancel(ctx), m.ID, ds); err != nil {
-		w.log.Error("notify: fan out event", "err", err, "booking", ev.BookingID)
+		w.retryLater("notify: fan out event", err, "booking", ev.BookingID)
 		return false
 	}
 	if kind == PasswordReset {
@@ -396,7 +396,7 @@ func (w *Worker) queueReminders(ctx context.Context) {
 	ids, err := w.cfg.Store.DueReminders(ctx, w.cfg.ReminderLead, 500)
 	if err != nil {
 		if ctx.Err() == nil {
-			w.log.Error("notify: due reminders", "err", err)
+			w.retryLater("notify: due reminders", err)
 		}
 		return
 	}
@@ -404,7 +404,7 @@ func (w *Worker) queueReminders(ctx context.Context) {
 		ok, err := w.cfg.Store.QueueReminder(ctx, id, w.deliveries(Reminder, id))
 		if err != nil {
 			if ctx.Err() == nil {
-				w.log.Error("notify: queue reminder", "err", err, "booking", id)
+				w.retryLater("notify: queue reminder", err, "booking", id)
 			}
 			return
 		}
@@ -422,7 +422,7 @@ func (w *Worker) deliverOne(ctx context.Context) bool {
 	m, attempt, err := w.cfg.Store.ReceiveJob(ctx, w.cfg.Visibility)
 	if err != nil {
 		if ctx.Err() == nil {
-			w.log.Error("notify: receive delivery", "err", err)
+			w.retryLater("notify: receive delivery", err)
 		}
 		return false
 	}
@@ -471,6 +471,25 @@ func (w *Worker) deliverOne(ctx context.Context) bool {
 		}
 	}
 	return true
+}
+
+// retryLater logs the failure of a step that the next round does again: at
+// debug level when it is a serialization failure or a deadlock of
+// PostgreSQL, which the queue's serializable transactions meet as a matter
+// of course when several workers run; as an error otherwise.
+func (w *Worker) retryLater(msg string, err error, args ...any) {
+	level := slog.LevelError
+	if transient(err) {
+		level = slog.LevelDebug
+	}
+	w.log.Log(context.Background(), level, msg, append([]any{"err", err}, args...)...)
+}
+
+// transient reports whether err is PostgreSQL's serialization failure
+// (SQLSTATE 40001) or deadlock (40P01).
+func transient(err error) bool {
+	var pe interface{ SQLState() string }
+	return errors.As(err, &pe) && (pe.SQLState() == "40001" || pe.SQLState() == "40P01")
 }
 
 // tryDeliver is deliver with a panic turned into the attempt's error.

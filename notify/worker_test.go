@@ -495,3 +495,32 @@ func TestPoisonMessageParked(t *testing.T) {
 		})
 	}
 }
+
+// Issue 10, point 7: a serialization failure met while receiving (normal on
+// PostgreSQL with several workers) is logged at debug level and retried; the
+// message still goes out.
+func TestSerializationFailureIsDebug(t *testing.T) {
+	e := newEnv(t, "postgres")
+	srv := startSMTP(t)
+	mailer, err := notify.NewSMTP(srv.URL(), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs logLines
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e.worker(notify.Config{Store: &contendedStore{Store: e.store, fails: 3}, Mailer: mailer, Logger: log})
+	b := e.book("Carte d'Identità Elettronica", "presentante", niccolo, 0)
+	waitFor(t, 20*time.Second, "the confirmation", func() bool { return byMessageID(srv.messages())["confirmation."+b.ID+"@comune.demo.it"] == 1 })
+	got := logs.matching("notify: receive delivery")
+	if len(got) != 3 {
+		t.Fatalf("%d log lines about receiving, want 3: %q", len(got), got)
+	}
+	for _, l := range got {
+		if !strings.Contains(l, "level=DEBUG") || !strings.Contains(l, "40001") {
+			t.Errorf("not a debug line about 40001: %s", l)
+		}
+	}
+	if errs := logs.matching("level=ERROR"); len(errs) > 0 {
+		t.Errorf("errors logged: %q", errs)
+	}
+}
