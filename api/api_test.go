@@ -484,6 +484,13 @@ func TestBookings(t *testing.T) {
 			{"NUL in extra", fmt.Sprintf(`{"hold_id":%q,"fruitore":%s,"motivazione":"x","telefono":"333 7654321","extra":{"primo":"\u0000"}}`, lh, luigi), nil, 422, "extra.primo"},
 			{"NUL in motivazione", fmt.Sprintf(`{"hold_id":%q,"fruitore":%s,"motivazione":"\u0000","telefono":"333 7654321"}`, lh, luigi), nil, 422, "motivazione"},
 			{"idempotency key not UTF-8", confirm(lh, luigi), []string{"Idempotency-Key", "luigi-\xff"}, 422, "Idempotency-Key"},
+			// Keys match exactly; unknown and repeated ones are refused, naming them.
+			{"key in another case", `{"hold_id":"x","HOLD_ID":"y"}`, nil, 422, "HOLD_ID"},
+			{"repeated key", fmt.Sprintf(`{"hold_id":%q,"hold_id":"altro"}`, lh), nil, 422, "hold_id"},
+			{"repeated fruitore key", confirm(lh, `{"nome":"Luigi","nome":"Mario"}`), nil, 422, "fruitore.nome"},
+			{"repeated extra key", fmt.Sprintf(`{"hold_id":%q,"extra":{"primo":true,"primo":false}}`, lh), nil, 422, "extra.primo"},
+			{"nota not UTF-8", fmt.Sprintf("{\"hold_id\":%q,\"nota\":\"a\xffb\"}", lh), nil, 422, "nota"},
+			{"fruitore not UTF-8", confirm(lh, "{\"nome\":\"Lu\xc3\"}"), nil, 422, "fruitore.nome"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				l.do("POST", "/api/v1/bookings", tc.body, tc.header...).problem(t, tc.status, tc.field)
