@@ -484,6 +484,8 @@ func TestBookings(t *testing.T) {
 			{"NUL in extra", fmt.Sprintf(`{"hold_id":%q,"fruitore":%s,"motivazione":"x","telefono":"333 7654321","extra":{"primo":"\u0000"}}`, lh, luigi), nil, 422, "extra.primo"},
 			{"NUL in motivazione", fmt.Sprintf(`{"hold_id":%q,"fruitore":%s,"motivazione":"\u0000","telefono":"333 7654321"}`, lh, luigi), nil, 422, "motivazione"},
 			{"idempotency key not UTF-8", confirm(lh, luigi), []string{"Idempotency-Key", "luigi-\xff"}, 422, "Idempotency-Key"},
+			{"telefono a date", fmt.Sprintf(`{"hold_id":%q,"fruitore":%s,"motivazione":"x","telefono":"1970-02-30"}`, lh, luigi), nil, 422, "telefono"},
+			{"fruitore.telefono a date", confirm(lh, strings.Replace(luigi, "333 7654321", "1970-02-30", 1)), nil, 422, "fruitore.telefono"},
 			// Keys match exactly; unknown and repeated ones are refused, naming them.
 			{"key in another case", `{"hold_id":"x","HOLD_ID":"y"}`, nil, 422, "HOLD_ID"},
 			{"repeated key", fmt.Sprintf(`{"hold_id":%q,"hold_id":"altro"}`, lh), nil, 422, "hold_id"},

@@ -2,15 +2,12 @@ package booking
 
 import (
 	"net/mail"
-	"regexp"
 	"strings"
 	"time"
 )
 
 // Italy is the value of NazioneNascita for people born in Italy.
 const Italy = "ITALIA"
-
-var phoneRE = regexp.MustCompile(`^\+?[0-9][0-9 ./-]{5,19}$`)
 
 // Normalize trims every field, upper-cases names, places and the codice fiscale.
 func (p Person) Normalize() Person {
@@ -60,8 +57,10 @@ func (p Person) Check(today Date) []FieldError {
 			fs = append(fs, FieldError{"email", "L'indirizzo email non è valido: lo scriva nella forma nome@dominio.it."})
 		}
 	}
-	if req("telefono", p.Telefono, "Telefono") && !phoneRE.MatchString(p.Telefono) {
-		fs = append(fs, FieldError{"telefono", "Il numero di telefono non è valido: usi solo cifre, spazi e il prefisso internazionale facoltativo (es. 333 1234567)."})
+	if req("telefono", p.Telefono, "Telefono") {
+		if msg := PhoneProblem(p.Telefono); msg != "" {
+			fs = append(fs, FieldError{"telefono", msg})
+		}
 	}
 	return fs
 }

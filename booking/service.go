@@ -351,8 +351,8 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (Booking, boo
 	switch {
 	case tel == "":
 		fs = append(fs, FieldError{"telefono", "Il campo Numero di Telefono è obbligatorio."})
-	case !phoneRE.MatchString(tel):
-		fs = append(fs, FieldError{"telefono", "Il numero di telefono non è valido: usi solo cifre, spazi e il prefisso internazionale facoltativo (es. 333 1234567)."})
+	case PhoneProblem(tel) != "":
+		fs = append(fs, FieldError{"telefono", PhoneProblem(tel)})
 	}
 	if utf8.RuneCountInString(nota) > maxNota {
 		fs = append(fs, FieldError{"nota", "La nota può avere al massimo 1000 caratteri."})
