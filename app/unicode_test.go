@@ -21,6 +21,7 @@ import (
 // a booking whose motivazione has an emoji (and a Comune whose name has one)
 // is made, its receipt downloads and reads, its confirmation email arrives
 // over SMTP, and the server stays up; a NUL in the nota is a 422 naming it.
+// The province of birth is typed by name and stored as its sigla.
 func TestEmojiThroughAPI(t *testing.T) {
 	for _, d := range testdb.Dialects() {
 		t.Run(d, func(t *testing.T) { testEmojiThroughAPI(t, d) })
@@ -108,7 +109,7 @@ func testEmojiThroughAPI(t *testing.T, dialect string) {
 		return h.ID
 	}
 	fruitore := `{"nome":"NICCOLÒ","cognome":"D'AMICO","data_nascita":"2001-11-30","sesso":"M","nazione_nascita":"ITALIA",` +
-		`"provincia_nascita":"FI","comune_nascita":"FIRENZE","codice_fiscale":"DMCNCL01S30D612R","email":"niccolo.damico@example.org","telefono":"333 1234567"}`
+		`"provincia_nascita":"Firenze","comune_nascita":"FIRENZE","codice_fiscale":"DMCNCL01S30D612R","email":"niccolo.damico@example.org","telefono":"333 1234567"}`
 
 	// A NUL in the nota: 422 naming it, and nothing written.
 	h := hold(free[0])
@@ -125,10 +126,18 @@ func testEmojiThroughAPI(t *testing.T, dialect string) {
 	if st != http.StatusCreated {
 		t.Fatalf("booking with an emoji: %d %s", st, body)
 	}
-	var b struct{ ID, Code, Motivazione string }
+	var b struct {
+		ID, Code, Motivazione string
+		Fruitore              struct {
+			ProvinciaNascita string `json:"provincia_nascita"`
+		}
+	}
 	json.Unmarshal(body, &b)
 	if b.Motivazione != "Rinnovo carta 😀" {
 		t.Errorf("motivazione stored as %q", b.Motivazione)
+	}
+	if b.Fruitore.ProvinciaNascita != "FI" { // typed as its name
+		t.Errorf("provincia_nascita stored as %q, want FI", b.Fruitore.ProvinciaNascita)
 	}
 
 	req, _ := http.NewRequest("GET", base+"/api/v1/bookings/"+b.ID+"/receipt.pdf", nil)

@@ -68,4 +68,5 @@ func (p Person) Check(today Date) []FieldError {
 // PersonChecker checks what needs outside data: the codice fiscale and its
 // consistency with the person's name, birth date, sex and birthplace, and that
 // the places exist. It returns the fields that disagree.
-type PersonChecker func(p Person) []FieldError
+// It may complete p: a province given by name becomes its sigla.
+type PersonChecker func(p *Person) []FieldError

@@ -337,7 +337,7 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (Booking, boo
 		fs = append(fs, FieldError{"fruitore.codice_fiscale", "Il codice fiscale del fruitore deve essere " + req.LockedCF + "."})
 	}
 	if len(fs) == 0 && s.opt.CheckPerson != nil {
-		for _, f := range s.opt.CheckPerson(p) {
+		for _, f := range s.opt.CheckPerson(&p) {
 			fs = append(fs, FieldError{"fruitore." + f.Field, f.Message})
 		}
 	}
