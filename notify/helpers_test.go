@@ -166,6 +166,12 @@ func (e *env) worker(cfg notify.Config) (*notify.Worker, context.CancelFunc) {
 	if cfg.Backoff == nil {
 		cfg.Backoff = func(int) time.Duration { return 50 * time.Millisecond }
 	}
+	if cfg.MaxAttempts == 0 {
+		// Retried every few milliseconds, a message would be parked within
+		// seconds of an outage; with the default backoff DefaultMaxAttempts
+		// last about a day. Tests of parking set their own.
+		cfg.MaxAttempts = 1 << 20
+	}
 	if cfg.Visibility == 0 {
 		cfg.Visibility = 10 * time.Second
 		cfg.SendTimeout = 5 * time.Second
@@ -403,4 +409,33 @@ func (l *logLines) matching(s string) []string {
 		}
 	}
 	return out
+}
+
+// roundsStore counts the worker's looks for due reminders, so that a test can
+// wait for the worker to have looked again instead of sleeping.
+type roundsStore struct {
+	*sqlstore.Store
+	mu     sync.Mutex
+	rounds int
+}
+
+func (s *roundsStore) DueReminders(ctx context.Context, lead time.Duration, limit int) ([]string, error) {
+	ids, err := s.Store.DueReminders(ctx, lead, limit)
+	s.mu.Lock()
+	s.rounds++
+	s.mu.Unlock()
+	return ids, err
+}
+
+// waitRounds waits until the worker has completed n more looks.
+func (s *roundsStore) waitRounds(t *testing.T, n int) {
+	t.Helper()
+	s.mu.Lock()
+	want := s.rounds + n + 1 // the look under way when called does not count
+	s.mu.Unlock()
+	waitFor(t, 10*time.Second, "the worker to look for reminders again", func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.rounds >= want
+	})
 }

@@ -157,7 +157,15 @@ func TestSMTPOutage(t *testing.T) {
 			srv.restart()
 			waitFor(t, 60*time.Second, "50 emails", func() bool { return srv.count() >= 50 })
 			t.Logf("%s: 50 emails", time.Since(t0))
-			time.Sleep(300 * time.Millisecond) // a duplicate would show up now
+			// The deletion of a delivery follows the server's acceptance;
+			// once none is queued, none can be sent again.
+			waitFor(t, 10*time.Second, "no delivery queued", func() bool {
+				n, err := e.store.PendingJobs(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				return n == 0
+			})
 			got := byMessageID(srv.messages())
 			if srv.count() != 50 || len(got) != 50 {
 				t.Fatalf("%d emails with %d Message-IDs, want 50 and 50", srv.count(), len(got))
@@ -167,15 +175,6 @@ func TestSMTPOutage(t *testing.T) {
 					t.Errorf("Message-ID %s arrived %d times (ours: %v)", id, n, ids[id])
 				}
 			}
-			// The deletion of a delivery follows the server's acceptance:
-			// give the last ones a moment.
-			waitFor(t, 10*time.Second, "no delivery queued", func() bool {
-				n, err := e.store.PendingJobs(context.Background())
-				if err != nil {
-					t.Fatal(err)
-				}
-				return n == 0
-			})
 			if testutil.ToFloat64(metrics.Retried.WithLabelValues("email", "confirmation")) < 50 {
 				t.Error("retries not counted")
 			}
@@ -210,13 +209,14 @@ func TestWorkerCrash(t *testing.T) {
 			cfg.Store = e.store
 			e.worker(cfg) // the process restarts
 			waitFor(t, 10*time.Second, "the redelivery", func() bool { return srv.count() == 2 })
-			time.Sleep(1500 * time.Millisecond) // longer than Visibility: nothing more comes
+			// Once the redelivery is deleted from the queue, nothing more can come.
+			waitFor(t, 20*time.Second, "no delivery queued", func() bool {
+				n, err := e.store.PendingJobs(context.Background())
+				return err == nil && n == 0
+			})
 			got := byMessageID(srv.messages())
 			if id := "confirmation." + b.ID + "@comune.demo.it"; len(got) != 1 || got[id] != 2 {
 				t.Errorf("got %v, want the confirmation twice (one duplicate)", got)
-			}
-			if n, err := e.store.PendingJobs(context.Background()); err != nil || n != 0 {
-				t.Errorf("%d deliveries still queued (%v)", n, err)
 			}
 		})
 	}
@@ -266,7 +266,8 @@ func TestReminder(t *testing.T) {
 			anna.Nome, anna.Email = "ANNA", "anna@example.org"
 			gone := e.book("Biblioteca Comunale", "altro", anna, 48*time.Hour)
 			metrics := notify.NewMetrics(nil)
-			e.worker(notify.Config{Metrics: metrics, ReminderEvery: 20 * time.Millisecond, ReminderLead: 24 * time.Hour})
+			rs := &roundsStore{Store: e.store}
+			e.worker(notify.Config{Store: rs, Metrics: metrics, ReminderEvery: 20 * time.Millisecond, ReminderLead: 24 * time.Hour})
 			mb := mailboxStore{e.store}
 			waitFor(t, 10*time.Second, "2 confirmations in the mailbox", func() bool {
 				_, n, _ := mb.MailboxEmails(ctx, 10, 0)
@@ -280,7 +281,7 @@ func TestReminder(t *testing.T) {
 				_, n, _ := mb.MailboxEmails(ctx, 10, 0)
 				return n == 3
 			})
-			time.Sleep(200 * time.Millisecond)
+			rs.waitRounds(t, 2) // two more looks for due reminders
 			if n := testutil.ToFloat64(metrics.Queued.WithLabelValues("email", "reminder")); n != 0 {
 				t.Fatalf("%v reminders queued before their time", n)
 			}
@@ -294,7 +295,7 @@ func TestReminder(t *testing.T) {
 				_, n, _ := mb.MailboxEmails(ctx, 10, 0)
 				return n == 4
 			})
-			time.Sleep(300 * time.Millisecond) // more checks: still one
+			rs.waitRounds(t, 2) // more looks: still one
 			ms, n, err := mb.MailboxEmails(ctx, 10, 0)
 			if err != nil || n != 4 {
 				t.Fatalf("%d emails (%v), want 4", n, err)
