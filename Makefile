@@ -9,6 +9,7 @@ GO ?= go
 # "context deadline exceeded" and no failing input (golang/go#75804, fixed in Go 1.27).
 FUZZ_CF ?= 150000x
 FUZZ_API ?= 20000x
+FUZZ_TEXT ?= 300x
 
 .PHONY: run build assets test vet fuzz bench clean
 
@@ -33,10 +34,11 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
 
-## fuzz: each fuzz target for its budget (FUZZ_CF, FUZZ_API)
+## fuzz: each fuzz target for its budget (FUZZ_CF, FUZZ_API, FUZZ_TEXT)
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZ_CF) ./codicefiscale
 	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZ_API) ./api
+	$(GO) test -run='^$$' -fuzz='^FuzzTexts$$' -fuzztime=$(FUZZ_TEXT) ./backoffice
 
 ## bench: load figures for the week grid and holds on SQLite and PostgreSQL
 bench: assets

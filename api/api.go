@@ -145,9 +145,18 @@ func (a *api) routes() []route {
 // handlerFunc is a handler that returns its error instead of writing it.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
-// with adapts h to http.Handler, answering its error with a.error.
+// with adapts h to http.Handler, answering its error, or its panic, with
+// a.error.
 func (h handlerFunc) with(a *api) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				a.error(w, r, booking.Panicked(v))
+			}
+		}()
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		if err := h(w, r); err != nil {

@@ -478,6 +478,21 @@ func TestBookings(t *testing.T) {
 			{"missing motivazione", fmt.Sprintf(`{"hold_id":%q,"fruitore":%s,"telefono":"333 7654321"}`, lh, luigi), nil, 422, "motivazione"},
 			{"unknown extra", fmt.Sprintf(`{"hold_id":%q,"fruitore":%s,"motivazione":"x","telefono":"333 7654321","extra":{"colore":"blu"}}`, lh, luigi), nil, 422, "extra.colore"},
 			{"idempotency key too long", confirm(lh, luigi), []string{"Idempotency-Key", strings.Repeat("k", 201)}, 422, "Idempotency-Key"},
+			// What no engine can store: the same 422 on both, before any write.
+			{"NUL in nota", fmt.Sprintf(`{"hold_id":%q,"fruitore":%s,"motivazione":"x","telefono":"333 7654321","nota":"a\u0000b"}`, lh, luigi), nil, 422, "nota"},
+			{"NUL in fruitore", confirm(lh, strings.Replace(luigi, `"Luigi"`, `"Lu\u0000igi"`, 1)), nil, 422, "fruitore.nome"},
+			{"NUL in extra", fmt.Sprintf(`{"hold_id":%q,"fruitore":%s,"motivazione":"x","telefono":"333 7654321","extra":{"primo":"\u0000"}}`, lh, luigi), nil, 422, "extra.primo"},
+			{"NUL in motivazione", fmt.Sprintf(`{"hold_id":%q,"fruitore":%s,"motivazione":"\u0000","telefono":"333 7654321"}`, lh, luigi), nil, 422, "motivazione"},
+			{"idempotency key not UTF-8", confirm(lh, luigi), []string{"Idempotency-Key", "luigi-\xff"}, 422, "Idempotency-Key"},
+			{"telefono a date", fmt.Sprintf(`{"hold_id":%q,"fruitore":%s,"motivazione":"x","telefono":"1970-02-30"}`, lh, luigi), nil, 422, "telefono"},
+			{"fruitore.telefono a date", confirm(lh, strings.Replace(luigi, "333 7654321", "1970-02-30", 1)), nil, 422, "fruitore.telefono"},
+			// Keys match exactly; unknown and repeated ones are refused, naming them.
+			{"key in another case", `{"hold_id":"x","HOLD_ID":"y"}`, nil, 422, "HOLD_ID"},
+			{"repeated key", fmt.Sprintf(`{"hold_id":%q,"hold_id":"altro"}`, lh), nil, 422, "hold_id"},
+			{"repeated fruitore key", confirm(lh, `{"nome":"Luigi","nome":"Mario"}`), nil, 422, "fruitore.nome"},
+			{"repeated extra key", fmt.Sprintf(`{"hold_id":%q,"extra":{"primo":true,"primo":false}}`, lh), nil, 422, "extra.primo"},
+			{"nota not UTF-8", fmt.Sprintf("{\"hold_id\":%q,\"nota\":\"a\xffb\"}", lh), nil, 422, "nota"},
+			{"fruitore not UTF-8", confirm(lh, "{\"nome\":\"Lu\xc3\"}"), nil, 422, "fruitore.nome"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				l.do("POST", "/api/v1/bookings", tc.body, tc.header...).problem(t, tc.status, tc.field)

@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -11,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/prenota/prenota/booking"
 )
@@ -44,49 +46,58 @@ func malformed(detail string, fields ...booking.FieldError) error {
 	return &httpError{status: http.StatusBadRequest, slug: "malformed_json", title: "JSON non valido", detail: detail, fields: fields}
 }
 
-// decodeJSON decodes data, one JSON object, into dst, refusing unknown
-// fields. prefix ("fruitore.") is put before the field names it reports.
-// Syntax errors and wrong types are 400, unknown fields 422, each naming
-// where.
+// decodeJSON decodes data, one JSON object, into dst. Member names match
+// exactly (case included); unknown and repeated members are refused, so
+// that "RESOURCE_ID" cannot stand for, or override, "resource_id". prefix
+// ("fruitore.") is put before the field names it reports. Syntax errors and
+// wrong types are 400; unknown or repeated members and text that is not
+// UTF-8 are 422, each naming where.
 func decodeJSON(data []byte, dst any, prefix string) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(dst)
+	err := json.Unmarshal(data, dst, json.RejectUnknownMembers(true))
 	if err == nil {
-		if _, err := dec.Token(); err != io.EOF {
-			return malformed("Dopo l'oggetto JSON ci sono altri dati: invii un solo oggetto.")
-		}
 		return nil
 	}
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.Is(err, io.EOF) && prefix == "":
-		return malformed("Il corpo della richiesta è vuoto: invii un oggetto JSON.")
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return malformed("Il JSON è incompleto: finisce prima di chiudere tutti gli oggetti e le stringhe.")
-	case errors.As(err, &syn):
-		return malformed("Il corpo della richiesta non è JSON valido: errore al carattere " + strconv.FormatInt(syn.Offset, 10) + ".")
-	case errors.As(err, &typ):
-		field := prefix + typ.Field
-		if typ.Field == "" {
-			field = strings.TrimSuffix(prefix, ".")
+	field := func(p jsontext.Pointer) string {
+		var names []string
+		for tok := range p.Tokens() {
+			names = append(names, clip(tok, 100))
 		}
-		if field == "" {
+		if len(names) == 0 {
+			return strings.TrimSuffix(prefix, ".")
+		}
+		return prefix + strings.Join(names, ".")
+	}
+	var syn *jsontext.SyntacticError
+	var sem *json.SemanticError
+	switch {
+	case errors.As(err, &syn):
+		f := field(syn.JSONPointer)
+		switch {
+		case errors.Is(syn.Err, jsontext.ErrDuplicateName):
+			return booking.Invalid(booking.FieldError{Field: f, Message: "Il campo " + f + " compare più volte: lo indichi una volta sola."})
+		case syn.Err != nil && syn.Err.Error() == "invalid UTF-8" && f != "" && f != strings.TrimSuffix(prefix, "."):
+			return booking.Invalid(booking.FieldError{Field: f, Message: booking.TextMessage})
+		case errors.Is(syn.Err, io.ErrUnexpectedEOF) && len(bytes.TrimSpace(data)) == 0 && prefix == "":
+			return malformed("Il corpo della richiesta è vuoto: invii un oggetto JSON.")
+		case errors.Is(syn.Err, io.ErrUnexpectedEOF):
+			return malformed("Il JSON è incompleto: finisce prima di chiudere tutti gli oggetti e le stringhe.")
+		case syn.Err != nil && strings.Contains(syn.Err.Error(), "after top-level value"):
+			return malformed("Dopo l'oggetto JSON ci sono altri dati: invii un solo oggetto.")
+		}
+		return malformed("Il corpo della richiesta non è JSON valido: errore al carattere " + strconv.FormatInt(syn.ByteOffset, 10) + ".")
+	case errors.As(err, &sem):
+		f := field(sem.JSONPointer)
+		if errors.Is(sem.Err, json.ErrUnknownName) {
+			if f == "" || f == prefix {
+				f = prefix + `""`
+			}
+			return booking.Invalid(booking.FieldError{Field: f, Message: "Il campo " + f + " non è previsto: lo tolga o ne controlli il nome."})
+		}
+		if f == "" {
 			return malformed("Il corpo della richiesta deve essere un oggetto JSON, tra parentesi graffe.")
 		}
-		msg := typeMessage(typ.Type)
-		return malformed("Il campo "+field+" ha un tipo sbagliato: "+lowerFirst(msg), booking.FieldError{Field: field, Message: msg})
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name, uerr := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
-		if uerr != nil {
-			name = strings.TrimPrefix(err.Error(), "json: unknown field ")
-		}
-		if name == "" {
-			name = `""`
-		}
-		field := prefix + clip(name, 100)
-		return booking.Invalid(booking.FieldError{Field: field, Message: "Il campo " + field + " non è previsto: lo tolga o ne controlli il nome."})
+		msg := typeMessage(sem.GoType)
+		return malformed("Il campo "+f+" ha un tipo sbagliato: "+lowerFirst(msg), booking.FieldError{Field: f, Message: msg})
 	}
 	return malformed("Il corpo della richiesta non è JSON valido.")
 }

@@ -36,6 +36,9 @@ type Config struct {
 	AppIOKey       string
 	AppIOURL       string
 	ReminderBefore time.Duration
+	// NotifyMaxAttempts is how many times a message is tried before it is
+	// parked as failed (0: notify.DefaultMaxAttempts).
+	NotifyMaxAttempts int
 	// PurgeEvery is how often the service applies the retention period of
 	// personal data (retention.go): 0 means DefaultPurgeEvery, negative
 	// never (for deployments that run prenota purge from cron).
@@ -128,7 +131,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	mux.Handle("/", pages)
-	a.handler = securityHeaders(a.Identity.protect(sessions.Middleware(a.Identity.Accounts.Recheck(mux))))
+	a.handler = recoverPanics(log, securityHeaders(cfg.Identity.Production, a.Identity.protect(sessions.Middleware(a.Identity.Accounts.Recheck(mux)))))
 	return a, nil
 }
 

@@ -17,6 +17,7 @@ func (a *App) backofficeHandler() (http.Handler, error) {
 		Sessions: a.Sessions,
 		Accounts: a.Identity.Accounts,
 		Logger:   a.log,
+		Parked:   parkedMessages(a.Store),
 	})
 }
 

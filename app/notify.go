@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/prenota/prenota/backoffice"
 	"github.com/prenota/prenota/notify"
 	"github.com/prenota/prenota/sqlstore"
 	"github.com/prenota/prenota/web"
@@ -35,6 +37,7 @@ func (a *App) setupNotify(mux *http.ServeMux) error {
 		Logger:       a.log,
 		ReminderLead: a.cfg.ReminderBefore,
 		Overrides:    emailTemplates(a.Store),
+		MaxAttempts:  a.cfg.NotifyMaxAttempts,
 	}
 	if a.cfg.SMTPURL != "" {
 		m, err := notify.NewSMTP(a.cfg.SMTPURL, 30*time.Second)
@@ -51,6 +54,17 @@ func (a *App) setupNotify(mux *http.ServeMux) error {
 		return err
 	}
 	a.messaging = &messaging{worker: w, registry: reg}
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "prenota", Name: "outbox_parked",
+		Help: "Messages parked as failed after their last attempt: never sent, listed on the back office's home page."},
+		func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			n, err := a.Store.CountParked(ctx)
+			if err != nil {
+				return math.NaN()
+			}
+			return float64(n)
+		}))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	if a.cfg.Demo {
 		h := notify.MailboxHandler(mailboxStore{a.Store}, notify.MailboxOptions{StaticURL: web.StaticURL, Logger: a.log})
@@ -105,5 +119,18 @@ func emailTemplates(s *sqlstore.Store) func(ctx context.Context) (map[notify.Kin
 			out[notify.Kind(k)] = notify.Parts{Subject: t.Subject, Text: t.Text, HTML: t.HTML}
 		}
 		return out, nil
+	}
+}
+
+// parkedMessages lists, for the back office, the deliveries the worker parked.
+func parkedMessages(s *sqlstore.Store) func(ctx context.Context, limit int) ([]backoffice.ParkedMessage, int, error) {
+	return func(ctx context.Context, limit int) ([]backoffice.ParkedMessage, int, error) {
+		ps, n, err := s.ParkedJobs(ctx, limit)
+		out := make([]backoffice.ParkedMessage, 0, len(ps))
+		for _, p := range ps {
+			kind, channel, bookingID, _ := notify.Delivery(p.Body)
+			out = append(out, backoffice.ParkedMessage{At: p.ParkedAt, Kind: kind, Channel: channel, BookingID: bookingID, Attempts: p.Attempts, Error: p.Error})
+		}
+		return out, n, err
 	}
 }

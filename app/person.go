@@ -9,14 +9,17 @@ import (
 )
 
 // checkPerson checks an anagrafica against the official place lists and its
-// codice fiscale against the person's data.
-func checkPerson(p booking.Person) []booking.FieldError {
+// codice fiscale against the person's data. A province given by name
+// ("Milano") becomes its sigla.
+func checkPerson(p *booking.Person) []booking.FieldError {
 	var fs []booking.FieldError
 	cfp := codicefiscale.Person{Nome: p.Nome, Cognome: p.Cognome, Sesso: p.Sesso,
 		DataNascita: time.Date(p.DataNascita.Year, p.DataNascita.Month, p.DataNascita.Day, 0, 0, 0, 0, time.UTC)}
 	if p.NazioneNascita == booking.Italy {
-		if _, ok := places.ProvinceBySigla(p.ProvinciaNascita); !ok {
-			fs = append(fs, booking.FieldError{Field: "provincia_nascita", Message: "La provincia di nascita non è riconosciuta: indichi la sigla (es. RM, MI, RN)."})
+		if pr, ok := places.FindProvince(p.ProvinciaNascita); ok {
+			p.ProvinciaNascita = pr.Sigla
+		} else {
+			fs = append(fs, booking.FieldError{Field: "provincia_nascita", Message: "La provincia di nascita non è riconosciuta: indichi la sigla (es. RM, MI, RN) o il nome (es. Milano)."})
 		}
 		cs := places.Comuni(p.ComuneNascita)
 		for i, c := range cs {

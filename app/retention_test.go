@@ -27,8 +27,9 @@ func TestRetentionJob(t *testing.T) {
 
 func testRetentionJob(t *testing.T, dialect string) {
 	ctx := t.Context()
+	var logs syncBuffer
 	a, err := New(ctx, Config{Addr: "127.0.0.1:0", DatabaseURL: testdb.URL(t, dialect), BaseURL: "http://localhost:8080", Demo: true,
-		PurgeEvery: -1, Logger: slog.New(slog.DiscardHandler)})
+		PurgeEvery: -1, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +79,13 @@ func testRetentionJob(t *testing.T, dialect string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	time.Sleep(100 * time.Millisecond) // a few more runs, with nothing left to do
+	// A few more runs, with nothing left to do.
+	idle := strings.Count(logs.String(), "retention purge: nothing to do")
+	for deadline := time.Now().Add(10 * time.Second); strings.Count(logs.String(), "retention purge: nothing to do") < idle+3; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the retention job did not run again")
+		}
+	}
 	stopped := make(chan struct{})
 	go func() { stop(); close(stopped) }()
 	select {

@@ -380,3 +380,29 @@ func TestPasswordReset(t *testing.T) {
 }
 
 var _ = goqite.Message{}
+
+// TestLoginNotStorable: a login or password that no engine can store (NUL,
+// invalid UTF-8) is a 422 with the form and its message on both engines,
+// before the database is asked; so is any other auth form's field.
+func TestLoginNotStorable(t *testing.T) {
+	for _, d := range testdb.Dialects() {
+		t.Run(d, func(t *testing.T) {
+			e := newEnv(t, d, nil)
+			for _, login := range []string{"sportello\x00caf", "sportello\xffcaf"} {
+				res, body := e.post(t, e.client, "/auth/password", url.Values{"login": {login}, "password": {"una password lunga e segreta"}})
+				if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "carattere non ammesso") || !strings.Contains(body, `name="login"`) {
+					t.Errorf("login %q: %s\n%s", login, res.Status, body)
+				}
+			}
+			res, body := e.post(t, e.client, "/auth/recupera-password", url.Values{"login": {"a\x00"}})
+			if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "carattere non ammesso") {
+				t.Errorf("password recovery: %s\n%s", res.Status, body)
+			}
+			// The account is untouched: the right password still works.
+			res, body = e.post(t, e.client, "/auth/password", url.Values{"login": {"sportello.caf"}, "password": {"una password lunga e segreta"}, "next": {"/prenota"}})
+			if res.StatusCode != http.StatusSeeOther {
+				t.Errorf("good login after: %s\n%s", res.Status, body)
+			}
+		})
+	}
+}

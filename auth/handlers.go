@@ -3,7 +3,9 @@ package auth
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/prenota/prenota/booking"
@@ -85,7 +87,7 @@ func formOrJSON(r *http.Request) (map[string]string, error) {
 		if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<16)).Decode(&m); err != nil {
 			return nil, booking.Errorf(booking.EInvalid, "Il corpo della richiesta non è un oggetto JSON di stringhe.")
 		}
-		return m, nil
+		return m, storable(m)
 	}
 	r.Body = http.MaxBytesReader(nil, r.Body, 1<<16)
 	if err := r.ParseForm(); err != nil {
@@ -94,7 +96,21 @@ func formOrJSON(r *http.Request) (map[string]string, error) {
 	for k := range r.PostForm {
 		m[k] = r.PostForm.Get(k)
 	}
-	return m, nil
+	return m, storable(m)
+}
+
+// storable refuses, naming them, the fields of a form that cannot be stored
+// (NUL, invalid UTF-8): they would reach the database as logins, emails or
+// codici fiscali.
+func storable(m map[string]string) error {
+	var pairs []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		pairs = append(pairs, k, m[k])
+	}
+	if fs := booking.CheckTexts(pairs...); len(fs) > 0 {
+		return booking.Invalid(fs...)
+	}
+	return nil
 }
 
 func (a *Accounts) providers(w http.ResponseWriter, r *http.Request) {
@@ -112,6 +128,11 @@ func (a *Accounts) session(w http.ResponseWriter, r *http.Request) {
 
 func (a *Accounts) passwordLogin(w http.ResponseWriter, r *http.Request) {
 	f, err := formOrJSON(r)
+	if err != nil && f != nil && !wantsJSON(r) {
+		// A login that cannot be stored: the form again, with the message.
+		a.render(w, r, Status(err), "password", pageData{Title: "Accesso con credenziali", Error: booking.ErrorMessage(err), Next: SafeNext(f["next"])})
+		return
+	}
 	if err != nil {
 		a.ErrorPage(w, r, "Accesso con credenziali", err)
 		return

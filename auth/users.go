@@ -97,6 +97,9 @@ type Store interface {
 // NewUser checks the fields of an account to create and returns it with
 // the password hashed. Errors are booking.Invalid with the fields at fault.
 func NewUser(login, name, email, cf string, role Role, password string) (User, error) {
+	if fs := booking.CheckTexts("login", login, "name", name, "email", email, "codice_fiscale", cf, "password", password); len(fs) > 0 {
+		return User{}, booking.Invalid(fs...)
+	}
 	u := User{ID: booking.NewID(), Login: strings.ToLower(strings.TrimSpace(login)), Name: strings.Join(strings.Fields(name), " "),
 		Email: strings.TrimSpace(email), Role: role}
 	var fs []booking.FieldError

@@ -1,8 +1,6 @@
 package backoffice
 
 import (
-	"bytes"
-	"encoding/csv"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -119,28 +117,43 @@ func (s *server) agendaCSV(w http.ResponseWriter, r *http.Request, st *staff) er
 	if err != nil {
 		return err
 	}
+	data, err := agendaFile(res, entries)
+	if err != nil {
+		return booking.Internal(err)
+	}
+	s.audit(r, AuditAgendaExported, strconv.FormatInt(res.ID, 10), from.Italian()+"–"+to.AddDays(-1).Italian())
+	name := "agenda-" + strconv.FormatInt(res.ID, 10) + "-" + from.String() + ".csv"
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	_, err = w.Write(data)
+	return err
+}
+
+// agendaFile is the CSV of res's agenda entries: a header, then a line per
+// booking with its extra fields (those the resource defines, then any other
+// a booking has).
+func agendaFile(res booking.Resource, entries []booking.AgendaEntry) ([]byte, error) {
 	var extraNames []string
 	for _, f := range res.ExtraFields {
 		extraNames = append(extraNames, f.Name)
 	}
+	var others []string // fields the resource no longer defines, in a stable order
 	for _, e := range entries {
 		for k := range e.Extra {
-			if !slices.Contains(extraNames, k) {
-				extraNames = append(extraNames, k)
+			if !slices.Contains(extraNames, k) && !slices.Contains(others, k) {
+				others = append(others, k)
 			}
 		}
 	}
-	var b bytes.Buffer
-	b.WriteString("\uFEFF")
-	cw := csv.NewWriter(&b)
-	cw.Comma = ';'
-	cw.UseCRLF = true
+	slices.Sort(others)
+	extraNames = append(extraNames, others...)
+	cw := newCSV()
 	head := []string{"Data", "Ora inizio", "Ora fine", "Codice", "Cognome", "Nome", "Codice fiscale", "Data di nascita", "Email", "Telefono",
 		"Motivazione", "Nota", "Stato", "Motivo annullamento", "Presenza"}
 	for _, n := range extraNames {
 		head = append(head, labelOf(res, n))
 	}
-	cw.Write(head)
+	cw.row(head...)
 	for _, e := range entries {
 		stato := "Confermata"
 		if e.Status == booking.Cancelled {
@@ -160,18 +173,9 @@ func (s *server) agendaCSV(w http.ResponseWriter, r *http.Request, st *staff) er
 		for _, n := range extraNames {
 			row = append(row, e.Extra[n])
 		}
-		cw.Write(row)
+		cw.row(row...)
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return booking.Internal(err)
-	}
-	s.audit(r, AuditAgendaExported, strconv.FormatInt(res.ID, 10), from.Italian()+"–"+to.AddDays(-1).Italian())
-	name := "agenda-" + strconv.FormatInt(res.ID, 10) + "-" + from.String() + ".csv"
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	_, err = w.Write(b.Bytes())
-	return err
+	return cw.bytes()
 }
 
 func labelOf(res booking.Resource, name string) string {

@@ -1,8 +1,6 @@
 package backoffice
 
 import (
-	"bytes"
-	"encoding/csv"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -217,18 +215,14 @@ func (s *server) auditCSV(w http.ResponseWriter, r *http.Request, st *staff) err
 	if err != nil {
 		return err
 	}
-	var b bytes.Buffer
-	b.WriteString("\uFEFF")
-	cw := csv.NewWriter(&b)
-	cw.Comma = ';'
-	cw.UseCRLF = true
-	cw.Write([]string{"Data", "Ora", "Chi", "Nome", "Accesso con", "Azione", "Codice azione", "Su che cosa", "Dettagli", "Indirizzo IP"})
+	cw := newCSV()
+	cw.row("Data", "Ora", "Chi", "Nome", "Accesso con", "Azione", "Codice azione", "Su che cosa", "Dettagli", "Indirizzo IP")
 	for _, e := range es {
 		at := e.At.In(booking.Rome)
-		cw.Write([]string{at.Format("02/01/2006"), at.Format("15:04:05"), e.Actor, names[e.Actor], e.Method, actionLabel(e.Action), e.Action, e.Target, e.Detail, e.IP})
+		cw.row(at.Format("02/01/2006"), at.Format("15:04:05"), e.Actor, names[e.Actor], e.Method, actionLabel(e.Action), e.Action, e.Target, e.Detail, e.IP)
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	data, err := cw.bytes()
+	if err != nil {
 		return booking.Internal(err)
 	}
 	detail := strconv.Itoa(len(es)) + " righe"
@@ -239,6 +233,6 @@ func (s *server) auditCSV(w http.ResponseWriter, r *http.Request, st *staff) err
 	name := "registro-attivita-" + booking.DateOf(s.svc.Now(), booking.Rome).String() + ".csv"
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	_, err = w.Write(b.Bytes())
+	_, err = w.Write(data)
 	return err
 }

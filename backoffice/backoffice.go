@@ -25,6 +25,7 @@ import (
 
 	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/booking"
+	"github.com/prenota/prenota/notify"
 	"github.com/prenota/prenota/web"
 )
 
@@ -70,6 +71,19 @@ type Config struct {
 	Sessions *auth.Manager  // the handler must be wrapped in Sessions.Middleware
 	Accounts *auth.Accounts // staff accounts and the audit log
 	Logger   *slog.Logger
+	// Parked, when set, returns the limit most recent messages the worker
+	// gave up on and how many there are; the home page shows them to admins.
+	Parked func(ctx context.Context, limit int) ([]ParkedMessage, int, error)
+}
+
+// ParkedMessage is a message the worker parked as failed.
+type ParkedMessage struct {
+	At        time.Time
+	Kind      notify.Kind
+	Channel   notify.Channel
+	BookingID string // "" for a password reset
+	Attempts  int
+	Error     string
 }
 
 type server struct {
@@ -249,9 +263,18 @@ func (s *server) staffOf(r *http.Request) (*staff, error) {
 type handlerFunc func(w http.ResponseWriter, r *http.Request, st *staff) error
 
 // handle checks access (staff; admin only when adminOnly) and answers the
-// error of fn, if any, with the error page.
+// error of fn (or its panic), if any, with the error page.
 func (s *server) handle(adminOnly bool, fn handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var st *staff
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.errorPage(w, r, st, booking.Panicked(v))
+			}
+		}()
 		w.Header().Set("Cache-Control", "no-store")
 		st, err := s.staffOf(r)
 		if err == nil && adminOnly && !st.Admin() {
@@ -405,13 +428,25 @@ func pathID(r *http.Request, name string) (int64, error) {
 	return id, nil
 }
 
-// homePage lists what the member of staff may open.
+// homePage lists what the member of staff may open and, for admins, the
+// messages that could not be delivered.
 type homePage struct {
 	web.Layout
 	Admin     bool
 	Resources []booking.Resource // bookable ones the user may work
 	Path      map[int64]string
+	Parked    []parkedRow
+	ParkedN   int
 }
+
+// parkedRow is a parked message as the home page shows it.
+type parkedRow struct {
+	ParkedMessage
+	What, Code, Reason string
+}
+
+// maxParkedShown is how many parked messages the home page lists.
+const maxParkedShown = 10
 
 func (s *server) home(w http.ResponseWriter, r *http.Request, st *staff) error {
 	p := homePage{Layout: s.layout(r, "Back office"), Admin: st.Admin(), Path: paths(st.all)}
@@ -420,7 +455,48 @@ func (s *server) home(w http.ResponseWriter, r *http.Request, st *staff) error {
 			p.Resources = append(p.Resources, n.Resource)
 		}
 	}
+	if p.Admin && s.cfg.Parked != nil {
+		ms, n, err := s.cfg.Parked(r.Context(), maxParkedShown)
+		if err != nil {
+			return err
+		}
+		p.ParkedN = n
+		for _, m := range ms {
+			row := parkedRow{ParkedMessage: m, What: parkedWhat(m), Reason: firstLine(m.Error, 160)}
+			if m.BookingID != "" {
+				if b, err := s.store.Booking(r.Context(), m.BookingID); err == nil {
+					row.Code = b.Code
+				}
+			}
+			p.Parked = append(p.Parked, row)
+		}
+	}
 	return s.render(w, r, "home", p)
+}
+
+// parkedWhat names a parked message in Italian: "Conferma (email)".
+func parkedWhat(m ParkedMessage) string {
+	what := map[notify.Kind]string{notify.Confirmation: "Conferma", notify.Cancellation: "Annullamento",
+		notify.Reminder: "Promemoria", notify.PasswordReset: "Recupero della password"}[m.Kind]
+	if what == "" {
+		what = "Messaggio"
+	}
+	switch m.Channel {
+	case notify.AppIOChannel:
+		return what + " (App IO)"
+	case notify.EmailChannel:
+		return what + " (email)"
+	}
+	return what
+}
+
+// firstLine is the first line of s, at most n runes.
+func firstLine(s string, n int) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
 }
 
 // paths names each node with its ancestors: "Anagrafe › Sportello 1".

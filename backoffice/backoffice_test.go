@@ -47,12 +47,17 @@ func addStaff(t *testing.T, a *app.App) {
 }
 
 // startApp runs the whole application (demo Comune) on dialect with a clock
-// that starts at monday, with an admin "admin" and an operatore "op1".
-func startApp(t *testing.T, dialect string) (*app.App, string) {
+// that starts at monday, with an admin "admin" and an operatore "op1"; opts
+// change its configuration first.
+func startApp(t *testing.T, dialect string, opts ...func(*app.Config)) (*app.App, string) {
 	t.Helper()
 	begin := time.Now()
-	a, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", DatabaseURL: testdb.URL(t, dialect), BaseURL: "http://127.0.0.1",
-		Demo: true, Now: func() time.Time { return monday.Add(time.Since(begin)) }})
+	cfg := app.Config{Addr: "127.0.0.1:0", DatabaseURL: testdb.URL(t, dialect), BaseURL: "http://127.0.0.1",
+		Demo: true, Now: func() time.Time { return monday.Add(time.Since(begin)) }}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	a, err := app.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -245,6 +245,7 @@ func parseClosure(r *http.Request, id int64, today booking.Date) (closureForm, b
 	case from.AddDays(366).Before(to):
 		fs = append(fs, booking.FieldError{Field: "to", Message: "«Al»: una chiusura dura al massimo un anno."})
 	}
+	fs = append(fs, booking.CheckTexts("reason", f.Reason)...)
 	if len([]rune(f.Reason)) > 200 {
 		fs = append(fs, booking.FieldError{Field: "reason", Message: "«Motivo»: al massimo 200 caratteri."})
 	}
@@ -282,6 +283,7 @@ func parseOpening(r *http.Request, id int64, today booking.Date) (openingForm, b
 	if err1 == nil && err2 == nil && end <= start {
 		fs = append(fs, booking.FieldError{Field: "end", Message: "«Alle»: l'ora di fine deve seguire quella di inizio."})
 	}
+	fs = append(fs, booking.CheckTexts("reason", f.Reason)...)
 	if len([]rune(f.Reason)) > 200 {
 		fs = append(fs, booking.FieldError{Field: "reason", Message: "«Motivo»: al massimo 200 caratteri."})
 	}

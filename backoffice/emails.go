@@ -238,9 +238,12 @@ func (e *emailEdit) fail(err error) {
 	}
 	label := emailFieldLabels[pe.Field]
 	var msg string
-	if errors.Is(err, notify.ErrEmpty) {
+	switch {
+	case errors.Is(err, notify.ErrEmpty):
 		msg = label + ": il campo non può essere vuoto."
-	} else {
+	case errors.Is(err, notify.ErrNotText):
+		msg = label + ": " + booking.TextMessage
+	default:
 		msg = label + ": il modello contiene un errore (" + explainTemplateError(pe.Err) + "). Non è stato salvato."
 	}
 	e.Invalid[pe.Field] = msg

@@ -3,6 +3,7 @@ package booking
 import (
 	"errors"
 	"fmt"
+	"runtime/debug"
 )
 
 // Code classifies an error so that adapters can answer it (HTTP status, page).
@@ -61,6 +62,13 @@ func Invalid(fields ...FieldError) *Error {
 // Internal wraps an unexpected error.
 func Internal(err error) *Error {
 	return &Error{Code: EInternal, Message: "Si è verificato un errore interno. Riprovi tra qualche istante.", Err: err}
+}
+
+// Panicked is the EInternal error that answers a panic recovered from one
+// request or job: v and the stack go to the log, the user sees the message
+// of any internal error.
+func Panicked(v any) *Error {
+	return Internal(fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
 }
 
 // ErrorCode returns the code of err, EInternal for errors that are not *Error.

@@ -2,15 +2,12 @@ package booking
 
 import (
 	"net/mail"
-	"regexp"
 	"strings"
 	"time"
 )
 
 // Italy is the value of NazioneNascita for people born in Italy.
 const Italy = "ITALIA"
-
-var phoneRE = regexp.MustCompile(`^\+?[0-9][0-9 ./-]{5,19}$`)
 
 // Normalize trims every field, upper-cases names, places and the codice fiscale.
 func (p Person) Normalize() Person {
@@ -24,10 +21,14 @@ func (p Person) Normalize() Person {
 	return p
 }
 
-// Check returns the field errors of a normalized anagrafica, apart from the
+// Check returns the field errors of a normalized anagrafica (only those of
+// texts that cannot be stored, if any), apart from the
 // codice fiscale's consistency (see PersonChecker). Field names are those of
 // the API's anagrafica object.
 func (p Person) Check(today Date) []FieldError {
+	if fs := p.texts(); len(fs) > 0 {
+		return fs
+	}
 	var fs []FieldError
 	req := func(field, v, label string) bool {
 		if v == "" {
@@ -56,8 +57,10 @@ func (p Person) Check(today Date) []FieldError {
 			fs = append(fs, FieldError{"email", "L'indirizzo email non è valido: lo scriva nella forma nome@dominio.it."})
 		}
 	}
-	if req("telefono", p.Telefono, "Telefono") && !phoneRE.MatchString(p.Telefono) {
-		fs = append(fs, FieldError{"telefono", "Il numero di telefono non è valido: usi solo cifre, spazi e il prefisso internazionale facoltativo (es. 333 1234567)."})
+	if req("telefono", p.Telefono, "Telefono") {
+		if msg := PhoneProblem(p.Telefono); msg != "" {
+			fs = append(fs, FieldError{"telefono", msg})
+		}
 	}
 	return fs
 }
@@ -65,4 +68,5 @@ func (p Person) Check(today Date) []FieldError {
 // PersonChecker checks what needs outside data: the codice fiscale and its
 // consistency with the person's name, birth date, sex and birthplace, and that
 // the places exist. It returns the fields that disagree.
-type PersonChecker func(p Person) []FieldError
+// It may complete p: a province given by name becomes its sigla.
+type PersonChecker func(p *Person) []FieldError

@@ -57,11 +57,13 @@ func (s Settings) Retention() int {
 // bounds, for the field "retention_months".
 const RetentionMessage = "Il periodo di conservazione dei dati personali è un numero intero di mesi da 1 a 120 (per esempio 24)."
 
-// Validate checks the settings: a name, and a retention period (when set)
+// Validate checks the settings: texts that can be stored, a name, and a retention period (when set)
 // between MinRetentionMonths and MaxRetentionMonths. EInvalid names the
 // fields at fault.
 func (s Settings) Validate() error {
-	var fs []FieldError
+	fs := CheckTexts("name", s.Name, "province", s.Province, "welcome", s.Welcome, "phone", s.Phone,
+		"email", s.Email, "address", s.Address, "no_reply", s.NoReply, "reply_to", s.ReplyTo,
+		"privacy_url", s.PrivacyURL, "a11y_url", s.A11yURL, "patron_name", s.PatronName)
 	if strings.TrimSpace(s.Name) == "" {
 		fs = append(fs, FieldError{"name", "Indichi il nome del Comune."})
 	}
@@ -180,9 +182,10 @@ type Opening struct {
 	Reason     string `json:"reason"`
 }
 
-// Validate checks a resource's fields and schedule.
+// Validate checks a resource's fields (texts that can be stored) and schedule.
 func (r Resource) Validate() error {
-	var fs []FieldError
+	fs := CheckTexts("name", r.Name, "description", r.Description, "office", r.Office, "address", r.Address,
+		"phone", r.Phone, "email", r.Email, "phone_number", r.PhoneNumber, "documents", r.Documents)
 	if strings.TrimSpace(r.Name) == "" {
 		fs = append(fs, FieldError{"name", "Indichi il nome della risorsa."})
 	}
@@ -199,6 +202,9 @@ func (r Resource) Validate() error {
 		fs = append(fs, FieldError{"longitude", "La longitudine deve essere tra -180 e 180."})
 	}
 	for _, f := range r.ExtraFields {
+		if !StorableText(f.Name + f.Label + strings.Join(f.Options, "")) {
+			fs = append(fs, FieldError{"extra_fields", TextMessage})
+		}
 		if f.Name == "" || f.Label == "" {
 			fs = append(fs, FieldError{"extra_fields", "Ogni campo aggiuntivo ha un nome e un'etichetta."})
 		}

@@ -369,6 +369,9 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (Booking, boo
 	if req.Presentante == "" {
 		return Booking{}, false, Errorf(EUnauthorized, "Per prenotare è necessario autenticarsi.")
 	}
+	if fs := req.texts(); len(fs) > 0 {
+		return Booking{}, false, Invalid(fs...)
+	}
 	if req.HoldID == "" {
 		return Booking{}, false, Invalid(FieldError{"hold_id", "Indichi la prenotazione temporanea (hold_id) da confermare."})
 	}
@@ -409,7 +412,7 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (Booking, boo
 		fs = append(fs, FieldError{"fruitore.codice_fiscale", "Il codice fiscale del fruitore deve essere " + req.LockedCF + "."})
 	}
 	if len(fs) == 0 && s.opt.CheckPerson != nil {
-		for _, f := range s.opt.CheckPerson(p) {
+		for _, f := range s.opt.CheckPerson(&p) {
 			fs = append(fs, FieldError{"fruitore." + f.Field, f.Message})
 		}
 	}
@@ -423,8 +426,8 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (Booking, boo
 	switch {
 	case tel == "":
 		fs = append(fs, FieldError{"telefono", "Il campo Numero di Telefono è obbligatorio."})
-	case !phoneRE.MatchString(tel):
-		fs = append(fs, FieldError{"telefono", "Il numero di telefono non è valido: usi solo cifre, spazi e il prefisso internazionale facoltativo (es. 333 1234567)."})
+	case PhoneProblem(tel) != "":
+		fs = append(fs, FieldError{"telefono", PhoneProblem(tel)})
 	}
 	if utf8.RuneCountInString(nota) > maxNota {
 		fs = append(fs, FieldError{"nota", "La nota può avere al massimo 1000 caratteri."})

@@ -5,10 +5,12 @@ import (
 	"context"
 	"fmt"
 	"net"
+	netmail "net/mail"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	mail "github.com/wneessen/go-mail"
 )
@@ -38,9 +40,14 @@ type Attachment struct {
 // multipart/alternative (text, HTML) and the attachments.
 func (e *Email) Msg() (*mail.Msg, error) {
 	m := mail.NewMsg()
-	if err := m.FromFormat(e.FromName, e.From); err != nil {
+	from, err := netmail.ParseAddress(e.From)
+	if err != nil {
 		return nil, fmt.Errorf("notify: From %q: %w", e.From, err)
 	}
+	// The display name is the Comune's, as typed in the back office:
+	// net/mail quotes or encodes it, whatever it holds, so that no name
+	// stops the mails.
+	m.FromMailAddress(&netmail.Address{Name: displayName(e.FromName), Address: from.Address})
 	if err := m.To(e.To); err != nil {
 		return nil, fmt.Errorf("notify: To %q: %w", e.To, err)
 	}
@@ -69,6 +76,13 @@ func (e *Email) Msg() (*mail.Msg, error) {
 		}
 	}
 	return m, nil
+}
+
+// displayName is name as a header can carry it: valid UTF-8 on one line.
+func displayName(name string) string {
+	return strings.Join(strings.FieldsFunc(strings.ToValidUTF8(name, "\uFFFD"), func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r)
+	}), " ")
 }
 
 // Bytes returns the email as an RFC 5322 message.

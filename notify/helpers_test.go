@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+	"github.com/jackc/pgx/v5/pgconn"
 	"maragu.dev/goqite"
 
 	"github.com/prenota/prenota/booking"
@@ -164,6 +165,12 @@ func (e *env) worker(cfg notify.Config) (*notify.Worker, context.CancelFunc) {
 	}
 	if cfg.Backoff == nil {
 		cfg.Backoff = func(int) time.Duration { return 50 * time.Millisecond }
+	}
+	if cfg.MaxAttempts == 0 {
+		// Retried every few milliseconds, a message would be parked within
+		// seconds of an outage; with the default backoff DefaultMaxAttempts
+		// last about a day. Tests of parking set their own.
+		cfg.MaxAttempts = 1 << 20
 	}
 	if cfg.Visibility == 0 {
 		cfg.Visibility = 10 * time.Second
@@ -335,4 +342,100 @@ func contains(t *testing.T, what, text string, wants ...string) {
 			t.Errorf("%s lacks %q; it is:\n%s", what, w, text)
 		}
 	}
+}
+
+// poisonStore panics while the worker reads the booking poison, as a
+// rendering bug on one message would, and counts those attempts.
+type poisonStore struct {
+	*sqlstore.Store
+	poison   string
+	mu       sync.Mutex
+	attempts int
+}
+
+func (s *poisonStore) Booking(ctx context.Context, id string) (booking.Booking, error) {
+	if id == s.poison {
+		s.mu.Lock()
+		s.attempts++
+		s.mu.Unlock()
+		var table []int
+		_ = table[len(id)] // index out of range: a real runtime panic
+	}
+	return s.Store.Booking(ctx, id)
+}
+
+func (s *poisonStore) tries() int { s.mu.Lock(); defer s.mu.Unlock(); return s.attempts }
+
+// contendedStore answers the first fails receptions of a delivery with
+// PostgreSQL's serialization failure, as the store does when another
+// worker's serializable transaction wins.
+type contendedStore struct {
+	*sqlstore.Store
+	mu    sync.Mutex
+	fails int
+}
+
+func (s *contendedStore) ReceiveJob(ctx context.Context, visibility time.Duration) (*goqite.Message, int, error) {
+	s.mu.Lock()
+	fail := s.fails > 0
+	s.fails--
+	s.mu.Unlock()
+	if fail {
+		return nil, 0, booking.Internal(&pgconn.PgError{Severity: "ERROR", Code: "40001", Message: "could not serialize access due to concurrent update"})
+	}
+	return s.Store.ReceiveJob(ctx, visibility)
+}
+
+// logLines is a slog destination that keeps the lines.
+type logLines struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logLines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, string(p))
+	return len(p), nil
+}
+
+func (l *logLines) matching(s string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, x := range l.lines {
+		if strings.Contains(x, s) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// roundsStore counts the worker's looks for due reminders, so that a test can
+// wait for the worker to have looked again instead of sleeping.
+type roundsStore struct {
+	*sqlstore.Store
+	mu     sync.Mutex
+	rounds int
+}
+
+func (s *roundsStore) DueReminders(ctx context.Context, lead time.Duration, limit int) ([]string, error) {
+	ids, err := s.Store.DueReminders(ctx, lead, limit)
+	s.mu.Lock()
+	s.rounds++
+	s.mu.Unlock()
+	return ids, err
+}
+
+// waitRounds waits until the worker has completed n more looks.
+func (s *roundsStore) waitRounds(t *testing.T, n int) {
+	t.Helper()
+	s.mu.Lock()
+	want := s.rounds + n + 1 // the look under way when called does not count
+	s.mu.Unlock()
+	waitFor(t, 10*time.Second, "the worker to look for reminders again", func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.rounds >= want
+	})
 }

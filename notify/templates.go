@@ -212,9 +212,17 @@ func CheckParts(k Kind, p Parts) error {
 	if text == "" {
 		return fmt.Errorf("notify: unknown kind %q", k)
 	}
+	for _, f := range []struct{ name, v string }{{FieldSubject, p.Subject}, {FieldText, p.Text}, {FieldHTML, p.HTML}} {
+		if !booking.StorableText(f.v) {
+			return &PartError{Field: f.name, Err: ErrNotText}
+		}
+	}
 	_, err := build(source{text, html}, &p)
 	return err
 }
+
+// ErrNotText is the error of a part that holds a NUL or invalid UTF-8.
+var ErrNotText = errors.New(booking.TextMessage)
 
 // Preview renders kind k with p (the built-in texts for a zero Parts) for a
 // sample booking of the Comune whose settings are st.

@@ -37,6 +37,9 @@ type Store interface {
 	AckJob(ctx context.Context, id goqite.ID) error
 	// RetryJob makes a delivery due again after delay.
 	RetryJob(ctx context.Context, id goqite.ID, delay time.Duration) error
+	// ParkJob takes a delivery out of the queue for good, keeping it, the
+	// attempts made and the last error for the back office.
+	ParkJob(ctx context.Context, id goqite.ID, attempts int, reason string) error
 	// DueReminders returns bookings whose reminder is due and not yet queued.
 	DueReminders(ctx context.Context, lead time.Duration, limit int) ([]string, error)
 	// QueueReminder records a booking's reminder and enqueues its
@@ -71,6 +74,16 @@ type job struct {
 	// Reset is the outbox message of a PasswordReset, which is about an
 	// account, not a booking.
 	Reset json.RawMessage `json:"reset,omitempty"`
+}
+
+// Delivery says what a queued delivery's body is about (for a parked one,
+// see Store.ParkJob); ok is false when the body is not a delivery.
+func Delivery(body []byte) (kind Kind, channel Channel, bookingID string, ok bool) {
+	var j job
+	if err := json.Unmarshal(body, &j); err != nil || j.Kind == "" {
+		return "", "", "", false
+	}
+	return j.Kind, j.Channel, j.BookingID, true
 }
 
 // Config configures a Worker. Store is required; the rest has defaults.
@@ -109,9 +122,17 @@ type Config struct {
 	// Backoff is the delay before attempt+1 after attempt failed; default
 	// DefaultBackoff.
 	Backoff func(attempt int) time.Duration
+	// MaxAttempts is how many times a delivery is tried (default
+	// DefaultMaxAttempts); after the last failure it is parked.
+	MaxAttempts int
 	// Concurrency is the number of deliveries sent at once (default 1).
 	Concurrency int
 }
+
+// DefaultMaxAttempts is how many times a delivery is tried before it is
+// parked: with DefaultBackoff, about a day of trying, so that an SMTP outage
+// of some hours loses nothing while a message that cannot be sent stops.
+const DefaultMaxAttempts = 30
 
 // DefaultBackoff waits 10s, 30s, 1m, 5m, 15m, 30m, then every hour.
 func DefaultBackoff(attempt int) time.Duration {
@@ -127,7 +148,11 @@ func DefaultBackoff(attempt int) time.Duration {
 // day before, and the same messages on App IO when configured.
 //
 // Delivery is at least once. A delivery is deleted only after the server
-// accepted the message; a failed attempt is retried with backoff, forever.
+// accepted the message; a failed attempt is retried with backoff, and after
+// MaxAttempts failures the delivery is parked (Store.ParkJob). A panic while
+// handling a delivery fails that attempt only. A delivery received more than
+// MaxAttempts times (the process died while sending it, each time) is parked
+// without another try.
 // If the worker dies after the server accepted a message and before the
 // deletion is committed, the message is sent once more when its visibility
 // timeout ends: at most one duplicate per crash, recognisable by its stable
@@ -228,6 +253,9 @@ func NewWorker(cfg Config) (*Worker, error) {
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 1
 	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = DefaultMaxAttempts
+	}
 	return &Worker{cfg: cfg, tpl: cfg.Templates, m: cfg.Metrics, log: cfg.Logger, wake: make(chan struct{}, 1), built: map[goqite.ID]*Email{}}, nil
 }
 
@@ -258,18 +286,7 @@ func (w *Worker) Run(ctx context.Context) error {
 func (w *Worker) loop(ctx context.Context, leader bool) {
 	var nextReminders time.Time
 	for ctx.Err() == nil {
-		busy := false
-		if leader {
-			if now := time.Now(); !now.Before(nextReminders) {
-				w.queueReminders(ctx)
-				nextReminders = now.Add(w.cfg.ReminderEvery)
-			}
-			busy = w.fanOut(ctx)
-		}
-		if w.deliverOne(ctx) {
-			busy = true
-		}
-		if busy {
+		if w.step(ctx, leader, &nextReminders) {
 			continue
 		}
 		select {
@@ -278,6 +295,29 @@ func (w *Worker) loop(ctx context.Context, leader bool) {
 		case <-time.After(w.cfg.Poll):
 		}
 	}
+}
+
+// step does one round of work and reports whether there was any. A panic
+// (deliveries have their own recovery, see tryDeliver) is logged and ends
+// the round, not the worker.
+func (w *Worker) step(ctx context.Context, leader bool, nextReminders *time.Time) (busy bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			w.log.Error("notify: worker round failed", "err", booking.Panicked(v))
+			busy = false
+		}
+	}()
+	if leader {
+		if now := time.Now(); !now.Before(*nextReminders) {
+			*nextReminders = now.Add(w.cfg.ReminderEvery)
+			w.queueReminders(ctx)
+		}
+		busy = w.fanOut(ctx)
+	}
+	if w.deliverOne(ctx) {
+		busy = true
+	}
+	return busy
 }
 
 // channels are the channels every message goes to.
@@ -309,7 +349,7 @@ func (w *Worker) fanOut(ctx context.Context) bool {
 	m, err := w.cfg.Store.ReceiveEvent(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
-			w.log.Error("notify: receive event", "err", err)
+			w.retryLater("notify: receive event", err)
 		}
 		return false
 	}
@@ -340,7 +380,7 @@ func (w *Worker) fanOut(ctx context.Context) bool {
 		ds = w.deliveries(kind, ev.BookingID)
 	}
 	if err := w.cfg.Store.FanOut(context.WithoutCancel(ctx), m.ID, ds); err != nil {
-		w.log.Error("notify: fan out event", "err", err, "booking", ev.BookingID)
+		w.retryLater("notify: fan out event", err, "booking", ev.BookingID)
 		return false
 	}
 	if kind == PasswordReset {
@@ -356,7 +396,7 @@ func (w *Worker) queueReminders(ctx context.Context) {
 	ids, err := w.cfg.Store.DueReminders(ctx, w.cfg.ReminderLead, 500)
 	if err != nil {
 		if ctx.Err() == nil {
-			w.log.Error("notify: due reminders", "err", err)
+			w.retryLater("notify: due reminders", err)
 		}
 		return
 	}
@@ -364,7 +404,7 @@ func (w *Worker) queueReminders(ctx context.Context) {
 		ok, err := w.cfg.Store.QueueReminder(ctx, id, w.deliveries(Reminder, id))
 		if err != nil {
 			if ctx.Err() == nil {
-				w.log.Error("notify: queue reminder", "err", err, "booking", id)
+				w.retryLater("notify: queue reminder", err, "booking", id)
 			}
 			return
 		}
@@ -382,7 +422,7 @@ func (w *Worker) deliverOne(ctx context.Context) bool {
 	m, attempt, err := w.cfg.Store.ReceiveJob(ctx, w.cfg.Visibility)
 	if err != nil {
 		if ctx.Err() == nil {
-			w.log.Error("notify: receive delivery", "err", err)
+			w.retryLater("notify: receive delivery", err)
 		}
 		return false
 	}
@@ -400,11 +440,15 @@ func (w *Worker) deliverOne(ctx context.Context) bool {
 		return true
 	}
 	ch, kind := string(j.Channel), string(j.Kind)
+	if attempt > w.cfg.MaxAttempts {
+		w.park(ctx, m.ID, j, attempt-1, "il processo si è interrotto a ogni tentativo di invio")
+		return true
+	}
 	if attempt > 1 {
 		w.m.Retried.WithLabelValues(ch, kind).Inc()
 	}
 	sendCtx, cancelSend := context.WithTimeout(ctx, w.cfg.SendTimeout)
-	err = w.deliver(sendCtx, m.ID, j)
+	err = w.tryDeliver(sendCtx, m.ID, j)
 	cancelSend()
 	switch {
 	case err == nil:
@@ -414,6 +458,9 @@ func (w *Worker) deliverOne(ctx context.Context) bool {
 		w.m.Skipped.WithLabelValues(ch, kind).Inc()
 		w.log.Info("notify: skipped", "channel", ch, "kind", kind, "booking", j.BookingID, "why", err)
 		w.ack(ctx, m.ID, j)
+	case attempt >= w.cfg.MaxAttempts:
+		w.m.Failed.WithLabelValues(ch, kind).Inc()
+		w.park(ctx, m.ID, j, attempt, err.Error())
 	default:
 		w.m.Failed.WithLabelValues(ch, kind).Inc()
 		delay := w.cfg.Backoff(attempt)
@@ -424,6 +471,45 @@ func (w *Worker) deliverOne(ctx context.Context) bool {
 		}
 	}
 	return true
+}
+
+// retryLater logs the failure of a step that the next round does again: at
+// debug level when it is a serialization failure or a deadlock of
+// PostgreSQL, which the queue's serializable transactions meet as a matter
+// of course when several workers run; as an error otherwise.
+func (w *Worker) retryLater(msg string, err error, args ...any) {
+	level := slog.LevelError
+	if transient(err) {
+		level = slog.LevelDebug
+	}
+	w.log.Log(context.Background(), level, msg, append([]any{"err", err}, args...)...)
+}
+
+// transient reports whether err is PostgreSQL's serialization failure
+// (SQLSTATE 40001) or deadlock (40P01).
+func transient(err error) bool {
+	var pe interface{ SQLState() string }
+	return errors.As(err, &pe) && (pe.SQLState() == "40001" || pe.SQLState() == "40P01")
+}
+
+// tryDeliver is deliver with a panic turned into the attempt's error.
+func (w *Worker) tryDeliver(ctx context.Context, id goqite.ID, j job) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = booking.Panicked(v)
+		}
+	}()
+	return w.deliver(ctx, id, j)
+}
+
+// park gives up on a delivery after attempts failed ones.
+func (w *Worker) park(ctx context.Context, id goqite.ID, j job, attempts int, reason string) {
+	w.forget(id)
+	w.log.Error("notify: delivery parked as failed, it will not be retried", "channel", j.Channel, "kind", j.Kind, "booking", j.BookingID,
+		"attempts", attempts, "err", reason)
+	if err := persist(ctx, func() error { return w.cfg.Store.ParkJob(ctx, id, attempts, reason) }); err != nil {
+		w.log.Error("notify: park delivery", "err", err, "booking", j.BookingID)
+	}
 }
 
 func (w *Worker) ack(ctx context.Context, id goqite.ID, j job) {

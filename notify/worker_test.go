@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -156,7 +157,15 @@ func TestSMTPOutage(t *testing.T) {
 			srv.restart()
 			waitFor(t, 60*time.Second, "50 emails", func() bool { return srv.count() >= 50 })
 			t.Logf("%s: 50 emails", time.Since(t0))
-			time.Sleep(300 * time.Millisecond) // a duplicate would show up now
+			// The deletion of a delivery follows the server's acceptance;
+			// once none is queued, none can be sent again.
+			waitFor(t, 10*time.Second, "no delivery queued", func() bool {
+				n, err := e.store.PendingJobs(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				return n == 0
+			})
 			got := byMessageID(srv.messages())
 			if srv.count() != 50 || len(got) != 50 {
 				t.Fatalf("%d emails with %d Message-IDs, want 50 and 50", srv.count(), len(got))
@@ -166,15 +175,6 @@ func TestSMTPOutage(t *testing.T) {
 					t.Errorf("Message-ID %s arrived %d times (ours: %v)", id, n, ids[id])
 				}
 			}
-			// The deletion of a delivery follows the server's acceptance:
-			// give the last ones a moment.
-			waitFor(t, 10*time.Second, "no delivery queued", func() bool {
-				n, err := e.store.PendingJobs(context.Background())
-				if err != nil {
-					t.Fatal(err)
-				}
-				return n == 0
-			})
 			if testutil.ToFloat64(metrics.Retried.WithLabelValues("email", "confirmation")) < 50 {
 				t.Error("retries not counted")
 			}
@@ -209,13 +209,14 @@ func TestWorkerCrash(t *testing.T) {
 			cfg.Store = e.store
 			e.worker(cfg) // the process restarts
 			waitFor(t, 10*time.Second, "the redelivery", func() bool { return srv.count() == 2 })
-			time.Sleep(1500 * time.Millisecond) // longer than Visibility: nothing more comes
+			// Once the redelivery is deleted from the queue, nothing more can come.
+			waitFor(t, 20*time.Second, "no delivery queued", func() bool {
+				n, err := e.store.PendingJobs(context.Background())
+				return err == nil && n == 0
+			})
 			got := byMessageID(srv.messages())
 			if id := "confirmation." + b.ID + "@comune.demo.it"; len(got) != 1 || got[id] != 2 {
 				t.Errorf("got %v, want the confirmation twice (one duplicate)", got)
-			}
-			if n, err := e.store.PendingJobs(context.Background()); err != nil || n != 0 {
-				t.Errorf("%d deliveries still queued (%v)", n, err)
 			}
 		})
 	}
@@ -265,7 +266,8 @@ func TestReminder(t *testing.T) {
 			anna.Nome, anna.Email = "ANNA", "anna@example.org"
 			gone := e.book("Biblioteca Comunale", "altro", anna, 48*time.Hour)
 			metrics := notify.NewMetrics(nil)
-			e.worker(notify.Config{Metrics: metrics, ReminderEvery: 20 * time.Millisecond, ReminderLead: 24 * time.Hour})
+			rs := &roundsStore{Store: e.store}
+			e.worker(notify.Config{Store: rs, Metrics: metrics, ReminderEvery: 20 * time.Millisecond, ReminderLead: 24 * time.Hour})
 			mb := mailboxStore{e.store}
 			waitFor(t, 10*time.Second, "2 confirmations in the mailbox", func() bool {
 				_, n, _ := mb.MailboxEmails(ctx, 10, 0)
@@ -279,7 +281,7 @@ func TestReminder(t *testing.T) {
 				_, n, _ := mb.MailboxEmails(ctx, 10, 0)
 				return n == 3
 			})
-			time.Sleep(200 * time.Millisecond)
+			rs.waitRounds(t, 2) // two more looks for due reminders
 			if n := testutil.ToFloat64(metrics.Queued.WithLabelValues("email", "reminder")); n != 0 {
 				t.Fatalf("%v reminders queued before their time", n)
 			}
@@ -293,7 +295,7 @@ func TestReminder(t *testing.T) {
 				_, n, _ := mb.MailboxEmails(ctx, 10, 0)
 				return n == 4
 			})
-			time.Sleep(300 * time.Millisecond) // more checks: still one
+			rs.waitRounds(t, 2) // more looks: still one
 			ms, n, err := mb.MailboxEmails(ctx, 10, 0)
 			if err != nil || n != 4 {
 				t.Fatalf("%d emails (%v), want 4", n, err)
@@ -423,5 +425,103 @@ func TestAppIO(t *testing.T) {
 				t.Errorf("%v App IO retries, want 1 (after the 503)", r)
 			}
 		})
+	}
+}
+
+// Issue 10, done means 5: a message whose handling panics is retried with
+// backoff, then parked after MaxAttempts; the other messages are delivered
+// before and after, and the worker goes on.
+func TestPoisonMessageParked(t *testing.T) {
+	for _, dialect := range testdb.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			e := newEnv(t, dialect)
+			srv := startSMTP(t)
+			mailer, err := notify.NewSMTP(srv.URL(), 5*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			poison := e.book("Carte d'Identità Elettronica", "presentante1", niccolo, 0)
+			ps := &poisonStore{Store: e.store, poison: poison.ID}
+			var backoffs []int
+			var mu sync.Mutex
+			e.worker(notify.Config{Store: ps, Mailer: mailer, MaxAttempts: 3, Backoff: func(attempt int) time.Duration {
+				mu.Lock()
+				backoffs = append(backoffs, attempt)
+				mu.Unlock()
+				return 30 * time.Millisecond
+			}})
+			other := niccolo
+			other.Email = "altro@example.org"
+			good := e.book("Carte d'Identità Elettronica", "presentante2", other, 0)
+			waitFor(t, 20*time.Second, "the poison message parked", func() bool {
+				n, err := e.store.CountParked(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				return n == 1
+			})
+			if n := ps.tries(); n != 3 {
+				t.Errorf("the poison message was tried %d times, want 3", n)
+			}
+			mu.Lock()
+			if !slices.Equal(backoffs, []int{1, 2}) {
+				t.Errorf("backoff asked after attempts %v, want [1 2] (then parked)", backoffs)
+			}
+			mu.Unlock()
+			parked, total, err := e.store.ParkedJobs(context.Background(), 10)
+			if err != nil || total != 1 || len(parked) != 1 {
+				t.Fatalf("ParkedJobs: %v %d %v", parked, total, err)
+			}
+			if p := parked[0]; p.Attempts != 3 || !strings.Contains(p.Error, "panic: runtime error: index out of range") ||
+				!strings.Contains(string(p.Body), poison.ID) || p.ParkedAt.IsZero() {
+				t.Errorf("parked: %+v (%s)", p, p.Body)
+			}
+			// The worker is still up: a booking made after the parking is sent too.
+			late := e.book("Carte d'Identità Elettronica", "presentante3", other, 0)
+			want := []string{"confirmation." + good.ID + "@comune.demo.it", "confirmation." + late.ID + "@comune.demo.it"}
+			waitFor(t, 20*time.Second, "the other confirmations", func() bool {
+				got := byMessageID(srv.messages())
+				return got[want[0]] == 1 && got[want[1]] == 1
+			})
+			waitFor(t, 10*time.Second, "an empty queue", func() bool {
+				n, err := e.store.PendingJobs(context.Background())
+				return err == nil && n == 0
+			})
+			if got := byMessageID(srv.messages()); len(got) != 2 {
+				t.Errorf("emails %v, want only the two good confirmations", got)
+			}
+			if n := ps.tries(); n != 3 {
+				t.Errorf("the parked message was tried again: %d tries", n)
+			}
+		})
+	}
+}
+
+// Issue 10, point 7: a serialization failure met while receiving (normal on
+// PostgreSQL with several workers) is logged at debug level and retried; the
+// message still goes out.
+func TestSerializationFailureIsDebug(t *testing.T) {
+	e := newEnv(t, "postgres")
+	srv := startSMTP(t)
+	mailer, err := notify.NewSMTP(srv.URL(), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs logLines
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e.worker(notify.Config{Store: &contendedStore{Store: e.store, fails: 3}, Mailer: mailer, Logger: log})
+	b := e.book("Carte d'Identità Elettronica", "presentante", niccolo, 0)
+	waitFor(t, 20*time.Second, "the confirmation", func() bool { return byMessageID(srv.messages())["confirmation."+b.ID+"@comune.demo.it"] == 1 })
+	got := logs.matching("notify: receive delivery")
+	if len(got) != 3 {
+		t.Fatalf("%d log lines about receiving, want 3: %q", len(got), got)
+	}
+	for _, l := range got {
+		if !strings.Contains(l, "level=DEBUG") || !strings.Contains(l, "40001") {
+			t.Errorf("not a debug line about 40001: %s", l)
+		}
+	}
+	if errs := logs.matching("level=ERROR"); len(errs) > 0 {
+		t.Errorf("errors logged: %q", errs)
 	}
 }

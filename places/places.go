@@ -288,6 +288,28 @@ func ProvinceBySigla(sigla string) (Province, bool) {
 	return ix.provinces[i], true
 }
 
+// FindProvince returns the province that s names, by sigla or by name, in
+// any case and with or without accents: "MI", "mi", "Milano", "FORLÌ
+// CESENA". Of a current and a suppressed province with the same name, the
+// current one.
+func FindProvince(s string) (Province, bool) {
+	if p, ok := ProvinceBySigla(s); ok {
+		return p, true
+	}
+	key := fold(s)
+	if key == "" {
+		return Province{}, false
+	}
+	var found Province
+	ok := false
+	for _, p := range db().provinces {
+		if fold(p.Name) == key && (!ok || found.Suppressed) {
+			found, ok = p, true
+		}
+	}
+	return found, ok
+}
+
 // Countries returns Italy and every foreign country, current and ceased,
 // sorted by name.
 func Countries() []Country {

@@ -76,8 +76,8 @@ func PDF(w io.Writer, d Data) error {
 		modified = b.CancelledAt
 	}
 	pdf.SetTitle("Ricevuta di prenotazione "+b.Code, true)
-	pdf.SetSubject(d.summary(), true)
-	pdf.SetAuthor(d.Settings.Name, true)
+	pdf.SetSubject(printable(d.summary()), true)
+	pdf.SetAuthor(printable(d.Settings.Name), true)
 	pdf.SetCreator("Prenota", true)
 	pdf.SetProducer("Prenota", true)
 	pdf.SetLang("it-IT")
@@ -128,7 +128,7 @@ func header(pdf *fpdf.Fpdf, d Data) error {
 		bottom = max(bottom, headerTop+h)
 	}
 
-	name := strings.ToUpper(strings.TrimSpace(d.Settings.Name))
+	name := printable(strings.ToUpper(strings.TrimSpace(d.Settings.Name)))
 	avail := pageW - margin - textX
 	size := 20.0
 	pdf.SetFont(font, "B", size)
@@ -143,7 +143,7 @@ func header(pdf *fpdf.Fpdf, d Data) error {
 		pdf.SetFont(font, "", 12)
 		setColor(pdf, grey)
 		pdf.SetX(textX)
-		pdf.CellFormat(avail, 6.5, p, "", 1, "L", false, 0, "")
+		pdf.CellFormat(avail, 6.5, printable(p), "", 1, "L", false, 0, "")
 	}
 	bottom = max(bottom, pdf.GetY())
 
@@ -155,7 +155,7 @@ func header(pdf *fpdf.Fpdf, d Data) error {
 	pdf.SetXY(margin, y+3)
 	pdf.SetFont(font, "B", 12.5)
 	setColor(pdf, blue)
-	office := strings.ToUpper(strings.TrimSpace(d.Resource.Office))
+	office := printable(strings.ToUpper(strings.TrimSpace(d.Resource.Office)))
 	pdf.CellFormat(contentW/2, 7, office, "", 0, "L", false, 0, "")
 	pdf.SetFont(font, "", 10)
 	setColor(pdf, grey)
@@ -228,7 +228,7 @@ func cancelled(pdf *fpdf.Fpdf, b booking.Booking) {
 	pdf.SetDrawColor(alert[0], alert[1], alert[2])
 	pdf.SetLineWidth(0.5)
 	setColor(pdf, alert)
-	pdf.MultiCell(contentW, 8, msg, "1", "C", false)
+	pdf.MultiCell(contentW, 8, printable(msg), "1", "C", false)
 	pdf.Ln(5)
 }
 
@@ -255,7 +255,7 @@ func codeBox(pdf *fpdf.Fpdf, d Data) error {
 	pdf.CellFormat(pdf.GetStringWidth(label), 9, label, "", 0, "LA", false, 0, "")
 	pdf.SetFont(font, "B", 20)
 	setColor(pdf, blue)
-	pdf.CellFormat(70, 9, d.Booking.Code, "", 1, "LA", false, 0, "")
+	pdf.CellFormat(70, 9, printable(d.Booking.Code), "", 1, "LA", false, 0, "")
 
 	pdf.SetXY(margin+6, y+21)
 	pdf.SetFont(font, "", 10)
@@ -275,7 +275,7 @@ func codeBox(pdf *fpdf.Fpdf, d Data) error {
 
 // documents writes the resource's "DOCUMENTI DA PRESENTARE" text, if any.
 func documents(pdf *fpdf.Fpdf, d Data) {
-	docs := normalizeNewlines(d.Resource.Documents)
+	docs := printable(normalizeNewlines(d.Resource.Documents))
 	if docs == "" {
 		return
 	}
@@ -310,7 +310,7 @@ func footer(pdf *fpdf.Fpdf, d Data) {
 	}
 	pdf.SetFont(font, "", 8.5)
 	setColor(pdf, grey)
-	pdf.MultiCell(contentW, 4, strings.Join(contacts, " · "), "", "L", false)
+	pdf.MultiCell(contentW, 4, printable(strings.Join(contacts, " · ")), "", "L", false)
 	made := ""
 	if c := d.Booking.CreatedAt; !c.IsZero() {
 		made = "Prenotazione effettuata il " + rome(c, "02/01/2006 alle 15:04")
@@ -322,12 +322,13 @@ func footer(pdf *fpdf.Fpdf, d Data) {
 // write adds text in the flow of the paragraph, wrapping at the margins.
 func write(pdf *fpdf.Fpdf, size float64, style, text string) {
 	pdf.SetFont(font, style, size)
-	pdf.Write(lineH*size/bodySize, text)
+	pdf.Write(lineH*size/bodySize, printable(text))
 }
 
 // writeNumber writes prefix, the phone number in bold and a full stop,
 // starting a new line first rather than splitting them.
 func writeNumber(pdf *fpdf.Fpdf, prefix, number string) {
+	number = printable(number)
 	pdf.SetFont(font, "", bodySize)
 	w := pdf.GetStringWidth(prefix + ".")
 	pdf.SetFont(font, "B", bodySize)

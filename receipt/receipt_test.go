@@ -172,6 +172,13 @@ func TestPDFText(t *testing.T) {
 	long.Resource.Documents = strings.Repeat("- Documento d'identità in corso di validità, o denuncia di smarrimento.\n", 60) + "ULTIMA RIGA DEI DOCUMENTI"
 	noPhone := sample()
 	noPhone.Settings.Phone = ""
+	// Characters the fonts lack: outside the BMP (emoji), other scripts, a
+	// combining accent (composed with its letter), controls, invalid UTF-8.
+	unicodeText := sample()
+	unicodeText.Booking.Motivazione = "Rinnovo carta 😀 e\u0301 שלום \x00\xff fine"
+	unicodeText.Settings.Name = "Comune di Santarcangelo di Romagna 🏛️"
+	unicodeText.Resource.Documents = "Documenti 👍🏽: carta d'identità\nULTIMA RIGA 𝄞"
+	unicodeText.Booking.Fruitore.Nome = "NICCOLÒ\u200d"
 	noPhone.Resource.Phone = ""
 
 	common := []string{
@@ -218,6 +225,12 @@ func TestPDFText(t *testing.T) {
 		}, []string{"richiamat"}},
 		{"annullata", cancelledSample(), []string{"PRENOTAZIONE ANNULLATA il 22/10/2026 alle 08:05", "Codice prenotazione: K7MP-QX9C"}, nil},
 		{"documenti lunghi", long, []string{"ULTIMA RIGA DEI DOCUMENTI", "Pagina 1 di 2", "Pagina 2 di 2"}, nil},
+		{"caratteri che i font non hanno", unicodeText, []string{
+			"COMUNE DI SANTARCANGELO DI ROMAGNA ?",
+			"Motivazione: Rinnovo carta ? é ???? ? fine",
+			"DOCUMENTI DA PRESENTARE Documenti ??: carta d'identità ULTIMA RIGA ?",
+			"NICCOLÒ D'AMICO",
+		}, []string{"\x00", "😀"}},
 		{"senza telefono del Comune", noPhone, []string{"si prega di avvisare l'ufficio."}, []string{"telefonando al n."}},
 	}
 	for _, tc := range tests {

@@ -26,8 +26,9 @@ func (s *Store) jobs(visibility time.Duration) *goqite.Queue {
 	if visibility <= 0 {
 		visibility = 5 * time.Minute
 	}
-	// MaxReceive is huge for the same reason as the outbox's: a message is
-	// retried until it is delivered, never dropped.
+	// MaxReceive is huge for the same reason as the outbox's: the queue
+	// never drops a message; the worker parks one that keeps failing
+	// (ParkJob), where the back office shows it.
 	return goqite.New(goqite.NewOpts{DB: s.w, Name: JobsQueue, SQLFlavor: flavor, MaxReceive: 1 << 30, Timeout: visibility})
 }
 

@@ -577,7 +577,7 @@ func (s *server) checkAnagrafica(r *http.Request, f anagraficaForm, l locks) []b
 		errs = append(errs, booking.FieldError{Field: "codice_fiscale", Message: "Il codice fiscale del fruitore deve essere " + l.CF + "."})
 	}
 	if len(errs) == 0 && s.cfg.CheckPerson != nil {
-		errs = append(errs, s.cfg.CheckPerson(p)...)
+		errs = append(errs, s.cfg.CheckPerson(&p)...)
 	}
 	order := []string{"nome", "cognome", "data_nascita", "nazione_nascita", "provincia_nascita", "comune_nascita", "sesso", "codice_fiscale", "email", "telefono"}
 	slices.SortStableFunc(errs, func(a, b booking.FieldError) int {

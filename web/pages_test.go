@@ -221,6 +221,16 @@ func testJourney(t *testing.T, base string) {
 	holdID, key := attr(t, conf.body, `input type="hidden" name="hold_id"`, "value"), attr(t, conf.body, `input type="hidden" name="idempotency_key"`, "value")
 	form := url.Values{"hold_id": {holdID}, "idempotency_key": {key}, "telefono": {"333 1234567"}}
 	want(t, "no motivazione", mario.post("/prenota/conferma", form), 422, `Il campo Motivazione dell&#39;appuntamento è obbligatorio.`)
+	form.Set("motivazione", "Riunione\x00 del comitato")
+	want(t, "NUL in motivazione", mario.post("/prenota/conferma", form), 422, `href="#f-motivazione"`, `aria-describedby="f-motivazione-errore"`,
+		`Il testo contiene un carattere non ammesso`)
+	form.Set("motivazione", "Riunione del comitato")
+	form.Set("nota", "caff\xe8")
+	want(t, "nota not UTF-8", mario.post("/prenota/conferma", form), 422, `href="#f-nota"`, `Il testo contiene un carattere non ammesso`)
+	form.Del("nota")
+	form.Set("telefono", "1970-02-30")
+	want(t, "telefono a date", mario.post("/prenota/conferma", form), 422, `href="#f-telefono"`, `Questa sembra una data`)
+	form.Set("telefono", "333 1234567")
 	form.Set("motivazione", "Riunione del comitato di quartiere")
 	first, second := mario.post("/prenota/conferma", form), mario.post("/prenota/conferma", form)
 	if first.status != 303 || !strings.HasPrefix(first.location, "/prenotazioni/") || second.location != first.location {

@@ -110,12 +110,21 @@ func New(cfg Config) (http.Handler, error) {
 	return cop.Handler(s.mux), nil
 }
 
-// handler is a page handler that may fail; errors are answered by serveError.
+// handler is a page handler that may fail; errors (and panics) are answered
+// by serveError.
 type handler func(w http.ResponseWriter, r *http.Request) error
 
 func (s *server) handle(pattern string, h handler) {
 	s.patterns = append(s.patterns, pattern)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.serveError(w, r, booking.Panicked(v))
+			}
+		}()
 		if err := h(w, r); err != nil {
 			s.serveError(w, r, err)
 		}

@@ -25,6 +25,7 @@ import (
 
 	"github.com/prenota/prenota/app"
 	"github.com/prenota/prenota/demo"
+	"github.com/prenota/prenota/notify"
 	"github.com/prenota/prenota/sqlstore"
 )
 
@@ -167,6 +168,16 @@ func newFlags(getenv func(string) string, out io.Writer) *flags {
 		}
 	}
 	f.fs.DurationVar(&c.ReminderBefore, "reminder-before", reminderDefault, "how long before the appointment the reminder is sent [PRENOTA_REMINDER_BEFORE]")
+	attemptsDefault := notify.DefaultMaxAttempts
+	if v := getenv("PRENOTA_NOTIFY_MAX_ATTEMPTS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			f.err = errors.Join(f.err, fmt.Errorf("PRENOTA_NOTIFY_MAX_ATTEMPTS: want a number of attempts, at least 1, got %q", v))
+		} else {
+			attemptsDefault = n
+		}
+	}
+	f.fs.IntVar(&c.NotifyMaxAttempts, "notify-max-attempts", attemptsDefault, "attempts at sending a message before it is parked as failed (shown in the back office) [PRENOTA_NOTIFY_MAX_ATTEMPTS]")
 	c.PurgeEvery = app.DefaultPurgeEvery
 	if v := getenv("PRENOTA_PURGE_EVERY"); v != "" {
 		if err := f.setPurgeEvery(v); err != nil {

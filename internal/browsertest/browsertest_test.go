@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/prenota/prenota/internal/browsertest"
 	"github.com/prenota/prenota/web"
 )
@@ -97,7 +99,19 @@ func TestLayout(t *testing.T) {
 				// Bootstrap Italia's script opens the main menu.
 				browsertest.Click(ctx, t, ".custom-navbar-toggler")
 				browsertest.WaitVisible(ctx, t, `.navbar-collapsable.expanded [data-element="main-navigation"]`)
-				time.Sleep(500 * time.Millisecond) // the menu slides in
+				// The menu slides in: wait until no animation or transition runs.
+				for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+					running, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.getAnimations().filter(a => a.playState === "running").length`))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if running == 0 {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("the menu still moves after 10 s (%d animations)", running)
+					}
+				}
 				browsertest.Screenshot(ctx, t, "menu")
 				browsertest.Axe(ctx, t, "demo menu aperto")
 				browsertest.EnglishWords(ctx, t)
