@@ -5,6 +5,9 @@
 //	prenota demo      load the demo Comune into an empty database and exit
 //	prenota user add  create an account for staff or an authorised third party
 //	prenota purge     apply the retention period of personal data once and exit
+//	prenota backup    copy the database while it runs (backup.go)
+//	prenota restore   load a backup into an empty database (backup.go)
+//	prenota version   print the version and the database schema it knows
 //
 // Every flag has a PRENOTA_* environment variable (see SPEC §14); flags win.
 package main
@@ -46,6 +49,9 @@ commands:
   demo      load the demo Comune into an empty database and exit
   user add  create an account (prenota user add --login L --name N --email E [--cf CF] [--role R])
   purge     apply the Comune's retention period of personal data once and exit (for cron)
+  backup    --to FILE: a checked copy of the database, while the service runs
+  restore   --from FILE: load a backup into an empty database
+  version   print the version and the database schema it knows
 
 flags (each also read from the PRENOTA_* variable in brackets):
 `
@@ -59,6 +65,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	cmd := args[0]
 	if cmd == "user" {
 		return runUser(ctx, args[1:], getenv, os.Stdin, stderr)
+	}
+	if sub, ok := subcommands[cmd]; ok {
+		return sub(ctx, args[1:], getenv, stderr)
 	}
 	f := newFlags(getenv, stderr)
 	if err := f.fs.Parse(args[1:]); err != nil {
@@ -96,6 +105,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return runPurge(ctx, cfg, stderr)
 	}
 	return fmt.Errorf("unknown command %q (try: prenota help)", cmd)
+}
+
+// subcommands with flags of their own, each in its file.
+var subcommands = map[string]func(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error{
+	"backup":  runBackup,
+	"restore": runRestore,
+	"version": runVersion,
 }
 
 type flags struct {
