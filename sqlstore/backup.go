@@ -256,4 +256,3 @@ func shellQuote(args []string) string {
 	}
 	return strings.Join(q, " ")
 }
-

@@ -59,4 +59,3 @@ func runRestore(ctx context.Context, args []string, getenv func(string) string, 
 	fmt.Fprintf(stderr, "restored %s; prenota serve will migrate it if it is older than this binary\n", *from)
 	return nil
 }
-
