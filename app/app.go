@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -40,6 +41,11 @@ type Config struct {
 	// personal data (retention.go): 0 means DefaultPurgeEvery, negative
 	// never (for deployments that run prenota purge from cron).
 	PurgeEvery time.Duration
+	// Who may read /metrics: the addresses of MetricsAllow connecting
+	// directly (nil: DefaultMetricsAllow, this host), and anyone with the
+	// bearer MetricsToken when it is set.
+	MetricsAllow []netip.Prefix
+	MetricsToken string
 	// Now replaces the clock of the booking rules (tests only).
 	Now func() time.Time
 }
@@ -75,6 +81,7 @@ type App struct {
 	ln       net.Listener
 
 	messaging *messaging // message worker, metrics, demo mailbox (notify.go)
+	metrics   *serviceMetrics
 }
 
 // New opens the database (applying migrations), loads the demo Comune in
@@ -91,7 +98,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc := booking.NewService(store, booking.Options{
+	metrics := newServiceMetrics()
+	svc := booking.NewService(meteredStore{store, metrics}, booking.Options{
 		Now:          cfg.Now,
 		HoldDuration: time.Duration(cfg.HoldSeconds) * time.Second,
 		CheckPerson:  checkPerson,
@@ -103,7 +111,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		}
 	}
 	sessions := auth.NewManager(store.Sessions(), auth.Options{Secure: strings.HasPrefix(cfg.BaseURL, "https://")})
-	a := &App{cfg: cfg, log: log, Store: store, Service: svc, Sessions: sessions}
+	a := &App{cfg: cfg, log: log, Store: store, Service: svc, Sessions: sessions, metrics: metrics}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", a.healthz)
 	if err := a.setupNotify(mux); err != nil {
@@ -128,7 +136,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	mux.Handle("/", pages)
-	a.handler = securityHeaders(a.Identity.protect(sessions.Middleware(a.Identity.Accounts.Recheck(mux))))
+	durations := metrics.register(a.Metrics(), store)
+	a.handler = a.observe(securityHeaders(a.Identity.protect(sessions.Middleware(a.Identity.Accounts.Recheck(recordRoute(mux))))), durations)
 	return a, nil
 }
 

@@ -51,7 +51,11 @@ func (a *App) setupNotify(mux *http.ServeMux) error {
 		return err
 	}
 	a.messaging = &messaging{worker: w, registry: reg}
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	allow := a.cfg.MetricsAllow
+	if allow == nil {
+		allow = DefaultMetricsAllow
+	}
+	mux.Handle("GET /metrics", guardMetrics(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}), allow, a.cfg.MetricsToken))
 	if a.cfg.Demo {
 		h := notify.MailboxHandler(mailboxStore{a.Store}, notify.MailboxOptions{StaticURL: web.StaticURL, Logger: a.log})
 		mux.Handle(notify.MailboxPath, h)

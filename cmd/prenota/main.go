@@ -77,7 +77,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 	cfg := f.cfg
-	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: f.level}))
+	logger, err := app.NewLogger(stderr, f.logFormat, f.level)
+	if err != nil {
+		return err
+	}
+	cfg.Logger = logger
 	switch cmd {
 	case "serve":
 		a, err := app.New(ctx, cfg)
@@ -115,10 +119,11 @@ var subcommands = map[string]func(ctx context.Context, args []string, getenv fun
 }
 
 type flags struct {
-	fs    *flag.FlagSet
-	cfg   app.Config
-	level slog.Level
-	err   error
+	fs        *flag.FlagSet
+	cfg       app.Config
+	level     slog.Level
+	logFormat string
+	err       error
 }
 
 func newFlags(getenv func(string) string, out io.Writer) *flags {
@@ -194,6 +199,7 @@ func newFlags(getenv func(string) string, out io.Writer) *flags {
 		}
 	}
 	f.identityFlags(getenv)
+	f.opsFlags(getenv)
 	f.fs.TextVar(&f.level, "log-level", levelOf(env("PRENOTA_LOG_LEVEL", "info")), "debug, info, warn or error [PRENOTA_LOG_LEVEL]")
 	return f
 }
