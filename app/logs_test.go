@@ -25,8 +25,12 @@ type syncBuffer struct {
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuffer) String() string             { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // The citizen of TestLogsWithoutPersonalData: every one of these strings
 // is personal data that no log line may hold.
@@ -100,7 +104,11 @@ func testLogs(t *testing.T, dialect string) {
 	json.Unmarshal(b, &tree)
 	id := firstBookable(tree)
 	_, b = call(citizen, "GET", fmt.Sprintf("/api/v1/resources/%d/availability?days=31", id), "", "")
-	var av struct{ Days []struct{ Slots []struct{ Start, State string } } }
+	var av struct {
+		Days []struct {
+			Slots []struct{ Start, State string }
+		}
+	}
 	json.Unmarshal(b, &av)
 	var free []string
 	for _, d := range av.Days {
