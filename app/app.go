@@ -122,6 +122,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		store.Close()
 		return nil, err
 	}
+	if cfg.Demo {
+		if err := a.demoStaff(ctx); err != nil {
+			store.Close()
+			return nil, fmt.Errorf("demo staff: %w", err)
+		}
+	}
 	mux.Handle("/api/", a.withTokens(a.apiHandler()))
 	backoffice, err := a.backofficeHandler()
 	if err != nil {
@@ -139,6 +145,32 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	durations := metrics.register(a.Metrics(), store)
 	a.handler = a.observe(securityHeaders(a.Identity.protect(sessions.Middleware(a.Identity.Accounts.Recheck(recordRoute(mux))))), durations)
 	return a, nil
+}
+
+// demoStaff creates the demo staff accounts (auth.DemoStaff) that are
+// missing; a new demo operatore gets every resource, so its agendas are full.
+func (a *App) demoStaff(ctx context.Context) error {
+	created, err := a.Identity.Accounts.EnsureDemoStaff(ctx)
+	if err != nil {
+		return err
+	}
+	for _, login := range created {
+		if u, err := a.Store.UserByLogin(ctx, login); err != nil || u.Role != auth.RoleOperatore {
+			continue
+		}
+		rs, err := a.Store.Resources(ctx)
+		if err != nil {
+			return err
+		}
+		ids := make([]int64, 0, len(rs))
+		for _, r := range rs {
+			ids = append(ids, r.ID)
+		}
+		if err := a.Store.SetAssignments(ctx, login, ids); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Handler returns the root HTTP handler.

@@ -3,6 +3,7 @@ package app
 import (
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -22,7 +23,7 @@ import (
 func newMetricsApp(t *testing.T, dialect string, allow []netip.Prefix, token string) *httptest.Server {
 	t.Helper()
 	a, err := New(t.Context(), Config{Addr: "127.0.0.1:0", DatabaseURL: testdb.URL(t, dialect), BaseURL: "http://localhost:8080",
-		Demo: true, MetricsAllow: allow, MetricsToken: token})
+		Demo: true, MetricsAllow: allow, MetricsToken: token, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
