@@ -9,26 +9,20 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
 // openRaw opens the database at url without migrating it, for backup,
-// restore and the schema check; it also returns the PostgreSQL schema the URL
-// selects (search_path), if any.
-func openRaw(u string) (*sql.DB, string, error) {
+// restore and the schema check.
+func openRaw(u string) (*sql.DB, error) {
 	if path, ok := strings.CutPrefix(u, "sqlite:"); ok {
-		db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
-		return db, "", err
+		return sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
 	}
 	if !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
-		return nil, "", fmt.Errorf("database URL must start with sqlite: or postgres://, got %q", u)
+		return nil, fmt.Errorf("database URL must start with sqlite: or postgres://, got %q", u)
 	}
-	db, err := sql.Open("pgx", u)
-	if err != nil {
-		return nil, "", err
-	}
-	_, schema, err := libpqURL(u)
-	return db, schema, err
+	return sql.Open("pgx", u)
 }
 
 // libpqURL turns a pgx URL into one pg_dump and pg_restore accept: pgx reads
@@ -74,7 +68,7 @@ func backupSQLite(ctx context.Context, path, to string) error {
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("no database to back up: %w", err)
 	}
-	db, _, err := openRaw("sqlite:" + path)
+	db, err := openRaw("sqlite:" + path)
 	if err != nil {
 		return err
 	}
@@ -120,7 +114,7 @@ func checkSQLite(ctx context.Context, path string) error {
 	}
 	if tables, err := userTables(ctx, db, "sqlite"); err != nil {
 		return err
-	} else if !contains(tables, "goose_db_version") {
+	} else if !slices.Contains(tables, "goose_db_version") {
 		return fmt.Errorf("%s is not a Prenota database (no schema version)", path)
 	}
 	return nil
@@ -136,7 +130,7 @@ func Restore(ctx context.Context, dbURL, from string) error {
 	if _, err := os.Stat(from); err != nil {
 		return fmt.Errorf("no backup to restore: %w", err)
 	}
-	db, _, err := openRaw(dbURL)
+	db, err := openRaw(dbURL)
 	if err != nil {
 		return err
 	}
@@ -190,15 +184,6 @@ func userTables(ctx context.Context, db *sql.DB, dialect string) ([]string, erro
 		names = append(names, n)
 	}
 	return names, rows.Err()
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // copyFile copies from to path through a temporary file in path's folder,

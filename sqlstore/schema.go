@@ -67,7 +67,7 @@ func (s *Store) migrate(ctx context.Context) error {
 // DatabaseSchema reads the schema version of the database at url without
 // changing it (0 for an empty database).
 func DatabaseSchema(ctx context.Context, url string) (int64, error) {
-	db, _, err := openRaw(url)
+	db, err := openRaw(url)
 	if err != nil {
 		return 0, err
 	}

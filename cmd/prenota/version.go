@@ -4,13 +4,15 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"runtime/debug"
+	"strings"
 
 	"github.com/prenota/prenota/sqlstore"
 )
 
-// version is set at build time (go build -ldflags "-X main.version=1.2.0");
-// otherwise the module version or the VCS revision stands for it.
+// version is set at build time (go build -ldflags "-X main.version=1.2.0",
+// as make build does); otherwise the VCS revision stands for it.
 var version = ""
 
 func buildVersion() string {
@@ -33,8 +35,25 @@ func buildVersion() string {
 }
 
 // runVersion runs "prenota version": the binary's version and the newest
-// database schema it knows.
-func runVersion(_ context.Context, _ []string, _ func(string) string, out io.Writer) error {
+// database schema it knows, then the schema of the database of
+// --database-url when there is one (read only: nothing is migrated), so
+// that an upgrade can be planned.
+func runVersion(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
+	f := newFlags(getenv, out)
+	if err := f.fs.Parse(args); err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "prenota %s (database schema %d)\n", buildVersion(), sqlstore.SchemaVersion())
+	url := f.cfg.DatabaseURL
+	if path, ok := strings.CutPrefix(url, "sqlite:"); ok {
+		if _, err := os.Stat(path); err != nil {
+			return nil // no database yet
+		}
+	}
+	v, err := sqlstore.DatabaseSchema(ctx, url)
+	if err != nil {
+		return fmt.Errorf("database schema: %w", err)
+	}
+	fmt.Fprintf(out, "database: schema %d\n", v)
 	return nil
 }
