@@ -52,6 +52,7 @@ func testBrowserDemoStaff(t *testing.T, dialect string) {
 			browsertest.Navigate(b, t, base+"/auth/demo?next=/prenota")
 			browsertest.Axe(b, t, "demo identities "+tc.device)
 			browsertest.NoHorizontalScroll(b, t)
+			browsertest.EnglishWords(b, t)
 			browsertest.Screenshot(b, t, "identita-di-prova-"+tc.device)
 			browsertest.ClickAndLoad(b, t, `form:has(input[name=staff][value="`+tc.login+`"]) button`)
 			loc, err := chromedp.Run(b, chromedp.Location())
