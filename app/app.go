@@ -128,7 +128,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 			return nil, fmt.Errorf("demo staff: %w", err)
 		}
 	}
-	mux.Handle("/api/", a.withTokens(a.apiHandler()))
+	mux.Handle("/api/", a.withTokens(recordRoute(a.apiHandler())))
 	backoffice, err := a.backofficeHandler()
 	if err != nil {
 		store.Close()

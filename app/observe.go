@@ -66,15 +66,17 @@ func (a *App) observe(next http.Handler, durations *prometheus.HistogramVec) htt
 	})
 }
 
-// recordRoute writes the pattern of the innermost mux that served r into
-// the request log's slot. Every ServeMux sets Request.Pattern on the
-// request it serves, and the sub-muxes (API, portal, back office) are
-// given the same *Request, so after the top mux returns the field holds
-// the most specific pattern ("POST /api/v1/holds").
+// recordRoute writes the pattern of the mux it wraps into the request
+// log's slot, unless a mux inside it wrote first. Every ServeMux sets
+// Request.Pattern on the request it serves, and a sub-mux (API, portal,
+// back office) is given the same *Request, so the field holds the most
+// specific pattern ("POST /api/v1/holds"); a handler that hands a copy of
+// the request to its sub-mux (the integration tokens) needs its own
+// recordRoute inside.
 func recordRoute(mux http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mux.ServeHTTP(w, r)
-		if slot, ok := r.Context().Value(routeKey{}).(*string); ok {
+		if slot, ok := r.Context().Value(routeKey{}).(*string); ok && *slot == "" {
 			*slot = r.Pattern
 		}
 	})
