@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
 )
 
 // SchemaVersion is the newest schema this binary knows: the number of its
@@ -30,24 +29,29 @@ func SchemaVersion() int64 {
 // migrate brings the schema up to SchemaVersion. Each migration runs in its
 // own transaction, so a failed one leaves the schema as it was before it.
 // A database whose schema is newer than this binary's is refused before any
-// change: an older binary would misread it. On PostgreSQL a session lock
-// lets instances that start together migrate one at a time.
+// change: an older binary would misread it. On PostgreSQL an advisory lock
+// of the schema lets instances that start together migrate one at a time
+// (goose's own lock polls every 5 seconds and is one for the whole server).
 func (s *Store) migrate(ctx context.Context) error {
 	dialect, dir := goose.DialectSQLite3, "migrations/sqlite"
-	var opts []goose.ProviderOption
 	if s.dialect == Postgres {
 		dialect, dir = goose.DialectPostgres, "migrations/postgres"
-		locker, err := lock.NewPostgresSessionLocker()
+		conn, err := s.w.Conn(ctx)
 		if err != nil {
 			return err
 		}
-		opts = append(opts, goose.WithSessionLocker(locker))
+		defer conn.Close()
+		const key = "hashtext('prenota migrate ' || current_schema())"
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock("+key+")"); err != nil {
+			return fmt.Errorf("migrate: lock: %w", err)
+		}
+		defer conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock("+key+")")
 	}
 	sub, err := fs.Sub(migrations, dir)
 	if err != nil {
 		return err
 	}
-	p, err := goose.NewProvider(dialect, s.w, sub, opts...)
+	p, err := goose.NewProvider(dialect, s.w, sub)
 	if err != nil {
 		return err
 	}

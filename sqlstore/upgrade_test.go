@@ -207,3 +207,33 @@ func TestNewerSchemaRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestConcurrentMigrations: PostgreSQL instances that start together on one
+// empty database all open it, each migration applied once (the advisory
+// lock). SQLite is one process: there, run prenota migrate before starting
+// anything else on a new file.
+func TestConcurrentMigrations(t *testing.T) {
+	for _, d := range []string{"postgres"} {
+		t.Run(d, func(t *testing.T) {
+			url := testdb.URL(t, d)
+			errs := make(chan error, 4)
+			for range 4 {
+				go func() {
+					s, err := sqlstore.Open(t.Context(), url)
+					if err == nil {
+						s.Close()
+					}
+					errs <- err
+				}()
+			}
+			for range 4 {
+				if err := <-errs; err != nil {
+					t.Errorf("open: %v", err)
+				}
+			}
+			if v, err := sqlstore.DatabaseSchema(t.Context(), url); err != nil || v != sqlstore.SchemaVersion() {
+				t.Errorf("schema %d, %v; want %d", v, err, sqlstore.SchemaVersion())
+			}
+		})
+	}
+}
