@@ -17,7 +17,7 @@ import (
 // restore and the schema check.
 func openRaw(u string) (*sql.DB, error) {
 	if path, ok := strings.CutPrefix(u, "sqlite:"); ok {
-		return sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+		return sql.Open("sqlite", fileURI(path)+"?_pragma=busy_timeout(10000)")
 	}
 	if !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
 		return nil, fmt.Errorf("database URL must start with sqlite: or postgres://, got %q", u)
@@ -86,7 +86,7 @@ func backupSQLite(ctx context.Context, path, to string) error {
 
 // checkSQLite says whether path is a sound SQLite database of Prenota.
 func checkSQLite(ctx context.Context, path string) error {
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	db, err := sql.Open("sqlite", fileURI(path)+"?mode=ro")
 	if err != nil {
 		return err
 	}

@@ -128,7 +128,7 @@ func openSQLite(path string) (*Store, error) {
 	// with WAL (a crash may lose the last commits, never corrupt) and spares an
 	// fsync per commit; foreign keys are off by default in SQLite; a 32 MB page
 	// cache per connection keeps the hot indexes in memory.
-	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=cache_size(-32000)"
+	base := fileURI(path) + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=cache_size(-32000)"
 	// Writers take the write lock when they begin (BEGIN IMMEDIATE), so a
 	// transaction never fails half-way on a lock upgrade.
 	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
@@ -147,6 +147,13 @@ func openSQLite(path string) (*Store, error) {
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	return &Store{dialect: SQLite, w: w, r: r}, nil
+}
+
+// fileURI is the SQLite URI of the file at path: "?", "#" and "%" in the
+// path are escaped, or SQLite would read a query or a fragment there and
+// open another file ("/tmp/a#01/prenota.db" would be "/tmp/a").
+func fileURI(path string) string {
+	return "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }
 
 func openPostgres(url string) (*Store, error) {
