@@ -17,9 +17,12 @@ FUZZ_TEXT ?= 300x
 run: build
 	./bin/prenota serve --demo
 
+# VERSION is what prenota version prints: the git tag (see CHANGELOG.md) or commit.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
 ## build: the single binary bin/prenota (front-end assets embedded)
 build: assets
-	$(GO) build -o bin/prenota ./cmd/prenota
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/prenota ./cmd/prenota
 
 ## assets: front-end files from npm into web/static/vendor (embedded)
 assets:

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -43,6 +44,11 @@ type Config struct {
 	// personal data (retention.go): 0 means DefaultPurgeEvery, negative
 	// never (for deployments that run prenota purge from cron).
 	PurgeEvery time.Duration
+	// Who may read /metrics: the addresses of MetricsAllow connecting
+	// directly (nil: DefaultMetricsAllow, this host), and anyone with the
+	// bearer MetricsToken when it is set.
+	MetricsAllow []netip.Prefix
+	MetricsToken string
 	// Now replaces the clock of the booking rules (tests only).
 	Now func() time.Time
 }
@@ -78,6 +84,7 @@ type App struct {
 	ln       net.Listener
 
 	messaging *messaging // message worker, metrics, demo mailbox (notify.go)
+	metrics   *serviceMetrics
 }
 
 // New opens the database (applying migrations), loads the demo Comune in
@@ -94,7 +101,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc := booking.NewService(store, booking.Options{
+	metrics := newServiceMetrics()
+	svc := booking.NewService(meteredStore{store, metrics}, booking.Options{
 		Now:          cfg.Now,
 		HoldDuration: time.Duration(cfg.HoldSeconds) * time.Second,
 		CheckPerson:  checkPerson,
@@ -106,7 +114,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		}
 	}
 	sessions := auth.NewManager(store.Sessions(), auth.Options{Secure: strings.HasPrefix(cfg.BaseURL, "https://")})
-	a := &App{cfg: cfg, log: log, Store: store, Service: svc, Sessions: sessions}
+	a := &App{cfg: cfg, log: log, Store: store, Service: svc, Sessions: sessions, metrics: metrics}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", a.healthz)
 	if err := a.setupNotify(mux); err != nil {
@@ -117,7 +125,13 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		store.Close()
 		return nil, err
 	}
-	mux.Handle("/api/", a.withTokens(a.apiHandler()))
+	if cfg.Demo {
+		if err := a.demoStaff(ctx); err != nil {
+			store.Close()
+			return nil, fmt.Errorf("demo staff: %w", err)
+		}
+	}
+	mux.Handle("/api/", a.withTokens(recordRoute(a.apiHandler())))
 	backoffice, err := a.backofficeHandler()
 	if err != nil {
 		store.Close()
@@ -131,8 +145,35 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	mux.Handle("/", pages)
-	a.handler = recoverPanics(log, securityHeaders(cfg.Identity.Production, a.Identity.protect(sessions.Middleware(a.Identity.Accounts.Recheck(mux)))))
+	durations := metrics.register(a.Metrics(), store)
+	a.handler = a.observe(recoverPanics(log, securityHeaders(cfg.Identity.Production, a.Identity.protect(sessions.Middleware(a.Identity.Accounts.Recheck(recordRoute(mux)))))), durations)
 	return a, nil
+}
+
+// demoStaff creates the demo staff accounts (auth.DemoStaff) that are
+// missing; a new demo operatore gets every resource, so its agendas are full.
+func (a *App) demoStaff(ctx context.Context) error {
+	created, err := a.Identity.Accounts.EnsureDemoStaff(ctx)
+	if err != nil {
+		return err
+	}
+	for _, login := range created {
+		if u, err := a.Store.UserByLogin(ctx, login); err != nil || u.Role != auth.RoleOperatore {
+			continue
+		}
+		rs, err := a.Store.Resources(ctx)
+		if err != nil {
+			return err
+		}
+		ids := make([]int64, 0, len(rs))
+		for _, r := range rs {
+			ids = append(ids, r.ID)
+		}
+		if err := a.Store.SetAssignments(ctx, login, ids); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Handler returns the root HTTP handler.

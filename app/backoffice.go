@@ -13,7 +13,7 @@ import (
 func (a *App) backofficeHandler() (http.Handler, error) {
 	return backoffice.New(backoffice.Config{
 		Service:  a.Service,
-		Store:    a.Store,
+		Store:    meteredStore{a.Store, a.metrics}, // counts staff cancellations
 		Sessions: a.Sessions,
 		Accounts: a.Identity.Accounts,
 		Logger:   a.log,

@@ -12,6 +12,7 @@ import (
 	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/oidc"
 	"github.com/prenota/prenota/saml"
+	"github.com/prenota/prenota/sqlstore"
 	"github.com/prenota/prenota/web"
 )
 
@@ -131,7 +132,11 @@ func (a *App) setupIdentity(ctx context.Context, mux *http.ServeMux) error {
 		return err
 	}
 	id := &Identity{trustProxy: ic.TrustedProxies}
-	id.Limits = auth.NewRateLimits(cfg.RateLimit, ic.Limits)
+	limits := ic.Limits
+	if a.Store.Dialect() == sqlstore.Postgres {
+		limits.Shared = a.Store // several instances may share it: so do their limits
+	}
+	id.Limits = auth.NewRateLimits(cfg.RateLimit, limits)
 	frame, err := web.NewFrame(a.Service, a.Sessions)
 	if err != nil {
 		return err

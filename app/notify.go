@@ -30,10 +30,19 @@ type messaging struct {
 func (a *App) setupNotify(mux *http.ServeMux) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := notify.NewMetrics(reg)
+	// Every series from zero, so rate() and the alerts see the first message.
+	for _, ch := range []notify.Channel{notify.EmailChannel, notify.AppIOChannel} {
+		for _, k := range []notify.Kind{notify.Confirmation, notify.Cancellation, notify.Reminder} {
+			for _, v := range []*prometheus.CounterVec{metrics.Queued, metrics.Sent, metrics.Retried, metrics.Failed, metrics.Skipped} {
+				v.WithLabelValues(string(ch), string(k))
+			}
+		}
+	}
 	cfg := notify.Config{
 		Store:        a.Store,
 		BaseURL:      a.cfg.BaseURL,
-		Metrics:      notify.NewMetrics(reg),
+		Metrics:      metrics,
 		Logger:       a.log,
 		ReminderLead: a.cfg.ReminderBefore,
 		Overrides:    emailTemplates(a.Store),
@@ -65,7 +74,11 @@ func (a *App) setupNotify(mux *http.ServeMux) error {
 			}
 			return float64(n)
 		}))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	allow := a.cfg.MetricsAllow
+	if allow == nil {
+		allow = DefaultMetricsAllow
+	}
+	mux.Handle("GET /metrics", guardMetrics(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}), allow, a.cfg.MetricsToken))
 	if a.cfg.Demo {
 		h := notify.MailboxHandler(mailboxStore{a.Store}, notify.MailboxOptions{StaticURL: web.StaticURL, Logger: a.log})
 		mux.Handle(notify.MailboxPath, h)

@@ -58,7 +58,7 @@ func (a *Accounts) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /auth/conto-terzi/fine", a.stopImpersonation)
 	if a.cfg.Demo {
 		mux.HandleFunc("GET /auth/demo", func(w http.ResponseWriter, r *http.Request) {
-			a.render(w, r, http.StatusOK, "demo", pageData{Title: "Identità di prova (DEMO)", Next: SafeNext(r.FormValue("next")), Demo: DemoIdentities})
+			a.render(w, r, http.StatusOK, "demo", pageData{Title: "Identità di prova (DEMO)", Next: SafeNext(r.FormValue("next")), Demo: DemoIdentities, DemoStaff: DemoStaff})
 		})
 		mux.HandleFunc("POST /auth/demo", a.demoLogin)
 	}
@@ -235,6 +235,15 @@ func (a *Accounts) demoLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		a.ErrorPage(w, r, "Identità di prova", err)
+		return
+	}
+	if login := f["staff"]; login != "" {
+		id, err := a.demoStaffLogin(r, login)
+		if err != nil {
+			a.ErrorPage(w, r, "Identità di prova", err)
+			return
+		}
+		done(w, r, f["next"], id)
 		return
 	}
 	cf := strings.ToUpper(strings.Join(strings.Fields(f["codice_fiscale"]), ""))

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -80,13 +81,15 @@ func waitText(d time.Duration) string {
 }
 
 // Limiter is a set of token buckets, one per key (an IP address, an
-// identity), kept in this process: each instance limits on its own, which
-// is enough against bursts from one client. A nil *Limiter allows
-// everything.
+// identity). They are kept in this process, or in a LimitStore that every
+// instance shares (the PostgreSQL database), so that N instances behind a
+// load balancer allow what one allows. A nil *Limiter allows everything.
 type Limiter struct {
-	rate  float64 // tokens per second
-	burst float64
-	now   func() time.Time
+	rate   float64 // tokens per second
+	burst  float64
+	now    func() time.Time
+	name   string     // prefix of the shared keys
+	shared LimitStore // nil: in memory
 
 	mu      sync.Mutex
 	buckets map[string]*bucket
@@ -106,11 +109,25 @@ func NewLimiter(perMinute, burst int, now func() time.Time) *Limiter {
 	return &Limiter{rate: float64(perMinute) / 60, burst: float64(max(burst, 1)), now: now, buckets: map[string]*bucket{}}
 }
 
+// LimitStore keeps token buckets that several instances share.
+type LimitStore interface {
+	// TakeToken takes a token from the bucket key (rate tokens a second, at
+	// most burst) at now; when there is none it returns false and how long
+	// until there is one.
+	TakeToken(ctx context.Context, key string, rate, burst float64, now time.Time) (bool, time.Duration, error)
+}
+
 // Allow takes a token from key's bucket. When there is none, it returns
-// false and how long until there is one.
-func (l *Limiter) Allow(key string) (bool, time.Duration) {
+// false and how long until there is one. When the shared store fails, the
+// request is allowed: the limit must not turn a database hiccup into a
+// refusal (the request meets the same database next and fails there).
+func (l *Limiter) Allow(ctx context.Context, key string) (bool, time.Duration) {
 	if l == nil || l.rate <= 0 {
 		return true, 0
+	}
+	if l.shared != nil {
+		ok, d, err := l.shared.TakeToken(ctx, l.name+":"+key, l.rate, l.burst, l.now())
+		return ok || err != nil, d
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -157,6 +174,9 @@ type RateLimitOptions struct {
 	HoldPerMinuteIP, HoldBurstIP int // per IP; default 120 a minute, bursts of 60 (offices behind one NAT)
 	HoldPerMinute, HoldBurst     int // per identity; default 12 a minute, bursts of 6
 	Now                          func() time.Time
+	// Shared, when set, keeps the buckets for every instance (PostgreSQL);
+	// nil keeps them in this process (SQLite: one process).
+	Shared LimitStore
 }
 
 // NewRateLimits returns the limits, enabled or not.
@@ -167,11 +187,16 @@ func NewRateLimits(enabled bool, o RateLimitOptions) *RateLimits {
 		}
 		return v
 	}
+	limiter := func(name string, perMinute, burst int) *Limiter {
+		l := NewLimiter(perMinute, burst, o.Now)
+		l.name, l.shared = name, o.Shared
+		return l
+	}
 	return &RateLimits{
 		Enabled: enabled,
-		LoginIP: NewLimiter(def(o.LoginPerMinute, 20), def(o.LoginBurst, 10), o.Now),
-		HoldIP:  NewLimiter(def(o.HoldPerMinuteIP, 120), def(o.HoldBurstIP, 60), o.Now),
-		HoldID:  NewLimiter(def(o.HoldPerMinute, 12), def(o.HoldBurst, 6), o.Now),
+		LoginIP: limiter("login-ip", def(o.LoginPerMinute, 20), def(o.LoginBurst, 10)),
+		HoldIP:  limiter("hold-ip", def(o.HoldPerMinuteIP, 120), def(o.HoldBurstIP, 60)),
+		HoldID:  limiter("hold-id", def(o.HoldPerMinute, 12), def(o.HoldBurst, 6)),
 	}
 }
 
@@ -185,7 +210,7 @@ func (rl *RateLimits) Login(r *http.Request) error {
 	if rl == nil || !rl.Enabled {
 		return nil
 	}
-	if ok, d := rl.LoginIP.Allow(ClientIP(r)); !ok {
+	if ok, d := rl.LoginIP.Allow(r.Context(), ClientIP(r)); !ok {
 		return tooMany(d)
 	}
 	return nil
@@ -199,11 +224,11 @@ func (rl *RateLimits) Hold(r *http.Request) error {
 		return nil
 	}
 	if id, ok := Current(r.Context()); ok {
-		if ok, d := rl.HoldID.Allow(id.Subject); !ok {
+		if ok, d := rl.HoldID.Allow(r.Context(), id.Subject); !ok {
 			return tooMany(d)
 		}
 	}
-	if ok, d := rl.HoldIP.Allow(ClientIP(r)); !ok {
+	if ok, d := rl.HoldIP.Allow(r.Context(), ClientIP(r)); !ok {
 		return tooMany(d)
 	}
 	return nil

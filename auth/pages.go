@@ -61,6 +61,12 @@ var pages = template.Must(template.New("").Parse(`
 {{end}}</fieldset>
 <button class="btn btn-primary" type="submit">Entra</button>
 </form>
+{{if .DemoStaff}}<h2 class="h4 mt-5">Personale del Comune: account di prova</h2>
+<p>Per provare le pagine del personale senza creare un account. Sono account fittizi, presenti solo nell'ambiente di prova.</p>
+<ul class="list-unstyled">{{range .DemoStaff}}
+<li class="mb-3"><form method="post" action="/auth/demo"><input type="hidden" name="staff" value="{{.Login}}"><input type="hidden" name="next" value="/backoffice/">
+<button class="btn btn-outline-primary" type="submit">Entra come {{.Name}}</button> <span class="d-block d-md-inline ms-md-2">{{.Label}} (identificativo {{.Login}})</span></form></li>
+{{end}}</ul>{{end}}
 {{end}}
 
 {{define "logout"}}{{template "alerts" .}}
@@ -109,6 +115,7 @@ type pageData struct {
 	Title, Error, Notice, Next string
 	Login, Token               string
 	Demo                       []DemoIdentity
+	DemoStaff                  []DemoAccount
 }
 
 func (a *Accounts) render(w http.ResponseWriter, r *http.Request, status int, name string, d pageData) {

@@ -290,7 +290,8 @@ func (s *Store) ConsumeOnce(ctx context.Context, id string, expires, now time.Ti
 }
 
 // DeleteExpiredAuth removes expired login requests, used-assertion records
-// older than their expiry, stale failure counters and old reset tokens.
+// older than their expiry, stale failure counters, old reset tokens and
+// the shared rate-limit buckets unused for a day (long since full again).
 // Housekeeping only: expiry is checked when they are read.
 func (s *Store) DeleteExpiredAuth(ctx context.Context, now time.Time) error {
 	n := ms(now)
@@ -298,6 +299,7 @@ func (s *Store) DeleteExpiredAuth(ctx context.Context, now time.Time) error {
 		"DELETE FROM auth_requests WHERE expires_at <= ?",
 		"DELETE FROM used_assertions WHERE expires_at <= ?",
 		"DELETE FROM password_resets WHERE expires_at <= ?",
+		"DELETE FROM rate_limits WHERE at <= ? - 86400000",
 	} {
 		if _, err := s.w.ExecContext(ctx, s.q(q), n); err != nil {
 			return wrap(err)

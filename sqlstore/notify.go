@@ -210,3 +210,39 @@ func scanMailbox(sc interface{ Scan(...any) error }) (MailboxMessage, error) {
 	m.Received = time.UnixMilli(received)
 	return m, err
 }
+
+// QueueStats are the depth of a queue and the age of its oldest message.
+type QueueStats struct {
+	Depth     int
+	OldestAge time.Duration
+}
+
+// OutboxStats reads the depth and the oldest message of each queue
+// (OutboxQueue, JobsQueue) at now, for the metrics.
+func (s *Store) OutboxStats(ctx context.Context, now time.Time) (map[string]QueueStats, error) {
+	rows, err := s.r.QueryContext(ctx, "SELECT queue, count(*), min(created) FROM goqite GROUP BY queue")
+	if err != nil {
+		return nil, wrap(err)
+	}
+	defer rows.Close()
+	out := map[string]QueueStats{}
+	for rows.Next() {
+		var q string
+		var n int
+		var oldest any // TEXT (RFC 3339) on SQLite, TIMESTAMPTZ on PostgreSQL
+		if err := rows.Scan(&q, &n, &oldest); err != nil {
+			return nil, wrap(err)
+		}
+		st := QueueStats{Depth: n}
+		switch v := oldest.(type) {
+		case time.Time:
+			st.OldestAge = now.Sub(v)
+		case string:
+			if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+				st.OldestAge = now.Sub(t)
+			}
+		}
+		out[q] = QueueStats{Depth: st.Depth, OldestAge: max(st.OldestAge, 0)}
+	}
+	return out, wrap(rows.Err())
+}

@@ -10,7 +10,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,7 +19,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	"github.com/pressly/goose/v3"
 	"maragu.dev/goqite"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -130,7 +128,7 @@ func openSQLite(path string) (*Store, error) {
 	// with WAL (a crash may lose the last commits, never corrupt) and spares an
 	// fsync per commit; foreign keys are off by default in SQLite; a 32 MB page
 	// cache per connection keeps the hot indexes in memory.
-	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=cache_size(-32000)"
+	base := fileURI(path) + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=cache_size(-32000)"
 	// Writers take the write lock when they begin (BEGIN IMMEDIATE), so a
 	// transaction never fails half-way on a lock upgrade.
 	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
@@ -151,6 +149,13 @@ func openSQLite(path string) (*Store, error) {
 	return &Store{dialect: SQLite, w: w, r: r}, nil
 }
 
+// fileURI is the SQLite URI of the file at path: "?", "#" and "%" in the
+// path are escaped, or SQLite would read a query or a fragment there and
+// open another file ("/tmp/a#01/prenota.db" would be "/tmp/a").
+func fileURI(path string) string {
+	return "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+}
+
 func openPostgres(url string) (*Store, error) {
 	db, err := sql.Open("pgx", url)
 	if err != nil {
@@ -160,25 +165,6 @@ func openPostgres(url string) (*Store, error) {
 	db.SetMaxIdleConns(32)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	return &Store{dialect: Postgres, w: db, r: db}, nil
-}
-
-func (s *Store) migrate(ctx context.Context) error {
-	dialect, dir := goose.DialectSQLite3, "migrations/sqlite"
-	if s.dialect == Postgres {
-		dialect, dir = goose.DialectPostgres, "migrations/postgres"
-	}
-	sub, err := fs.Sub(migrations, dir)
-	if err != nil {
-		return err
-	}
-	p, err := goose.NewProvider(dialect, s.w, sub)
-	if err != nil {
-		return err
-	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	return nil
 }
 
 // prepared returns query prepared on db, once: database/sql then prepares it

@@ -5,6 +5,9 @@
 //	prenota demo      load the demo Comune into an empty database and exit
 //	prenota user add  create an account for staff or an authorised third party
 //	prenota purge     apply the retention period of personal data once and exit
+//	prenota backup    copy the database while it runs (backup.go)
+//	prenota restore   load a backup into an empty database (backup.go)
+//	prenota version   print the version and the database schema it knows
 //
 // Every flag has a PRENOTA_* environment variable (see SPEC §14); flags win.
 package main
@@ -47,6 +50,9 @@ commands:
   demo      load the demo Comune into an empty database and exit
   user add  create an account (prenota user add --login L --name N --email E [--cf CF] [--role R])
   purge     apply the Comune's retention period of personal data once and exit (for cron)
+  backup    --to FILE: a checked copy of the database, while the service runs
+  restore   --from FILE: load a backup into an empty database
+  version   print the version and the database schema it knows
   saml keygen  write the SP key and AgID-profile certificate (prenota saml keygen -h)
 
 flags (each also read from the PRENOTA_* variable in brackets):
@@ -62,8 +68,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if cmd == "user" {
 		return runUser(ctx, args[1:], getenv, os.Stdin, stderr)
 	}
-	if cmd == "saml" {
-		return runSAML(args[1:], getenv, stderr)
+	if sub, ok := subcommands[cmd]; ok {
+		return sub(ctx, args[1:], getenv, stderr)
 	}
 	f := newFlags(getenv, stderr)
 	if err := f.fs.Parse(args[1:]); err != nil {
@@ -73,7 +79,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 	cfg := f.cfg
-	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: f.level}))
+	logger, err := app.NewLogger(stderr, f.logFormat, f.level)
+	if err != nil {
+		return err
+	}
+	cfg.Logger = logger
 	switch cmd {
 	case "serve":
 		a, err := app.New(ctx, cfg)
@@ -103,11 +113,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	return fmt.Errorf("unknown command %q (try: prenota help)", cmd)
 }
 
+// subcommands with flags of their own, each in its file.
+var subcommands = map[string]func(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error{
+	"backup":  runBackup,
+	"restore": runRestore,
+	"version": runVersion,
+	"saml":    runSAML,
+}
+
 type flags struct {
-	fs    *flag.FlagSet
-	cfg   app.Config
-	level slog.Level
-	err   error
+	fs        *flag.FlagSet
+	cfg       app.Config
+	level     slog.Level
+	logFormat string
+	err       error
 }
 
 func newFlags(getenv func(string) string, out io.Writer) *flags {
@@ -193,6 +212,7 @@ func newFlags(getenv func(string) string, out io.Writer) *flags {
 		}
 	}
 	f.identityFlags(getenv)
+	f.opsFlags(getenv)
 	f.fs.TextVar(&f.level, "log-level", levelOf(env("PRENOTA_LOG_LEVEL", "info")), "debug, info, warn or error [PRENOTA_LOG_LEVEL]")
 	return f
 }

@@ -43,13 +43,15 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// serve starts `prenota serve` as a child process and waits until it is healthy.
-func serve(t *testing.T, dbURL string) string {
+// serve starts `prenota serve` as a child process and waits until it is
+// healthy; env (NAME=value) adds to or overrides its environment.
+func serve(t *testing.T, dbURL string, env ...string) string {
 	t.Helper()
 	addr := freeAddr(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "PRENOTA_TEST_RUN=serve", "PRENOTA_ADDR="+addr, "PRENOTA_DATABASE_URL="+dbURL,
 		"PRENOTA_DEMO=1", "PRENOTA_DEMO_IDP=0", "PRENOTA_RATE_LIMIT=off", "PRENOTA_LOG_LEVEL=warn")
+	cmd.Env = append(cmd.Env, env...)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {

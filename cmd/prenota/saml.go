@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -19,7 +20,7 @@ flags:
 `
 
 // runSAML runs "prenota saml keygen".
-func runSAML(args []string, getenv func(string) string, stderr io.Writer) error {
+func runSAML(_ context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "keygen" {
 		fmt.Fprint(stderr, samlUsage)
 		return fmt.Errorf("saml: unknown subcommand (want: prenota saml keygen)")
