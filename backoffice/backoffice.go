@@ -34,9 +34,11 @@ var templateFS embed.FS
 // Store is what the back office reads and writes beyond the booking
 // service: agendas and attendance, the resources' closures and openings by
 // id, staff accounts and their resources, integration tokens, email
-// templates and the audit log. The SQL store (sqlstore.Store) implements it.
+// templates, the audit log and the statistics' aggregates. The SQL store
+// (sqlstore.Store) implements it.
 type Store interface {
 	booking.Store
+	booking.StatisticsStore
 
 	FutureBookings(ctx context.Context, resourceID int64, after time.Time) ([]booking.Booking, error)
 	Realign(ctx context.Context, bookingID string, resourceID int64, starts []time.Time, capacity int) error
@@ -86,7 +88,7 @@ type server struct {
 }
 
 // pageFiles are the templates of the pages; each also gets partials.html.
-var pageFiles = []string{"home", "errore", "risorse", "risorsa", "chiusure", "orfane", "agenda", "prenotazione", "token", "testi", "testi_email", "operatori", "operatore", "audit"}
+var pageFiles = []string{"home", "errore", "risorse", "risorsa", "chiusure", "orfane", "agenda", "prenotazione", "token", "testi", "testi_email", "operatori", "operatore", "audit", "statistiche"}
 
 // New returns the handler of /backoffice/. Every template is parsed here.
 func New(cfg Config) (http.Handler, error) {
@@ -144,6 +146,12 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /backoffice/prenotazioni/{bid}/presenza", s.handle(any, s.markAttendance))
 	mux.Handle("POST /backoffice/prenotazioni/{bid}/annulla", s.handle(any, s.cancelBooking))
 	mux.Handle("GET /backoffice/cerca", s.handle(any, s.search))
+
+	mux.Handle("GET /backoffice/statistiche", s.handle(any, s.statsPageHandler))
+	mux.Handle("GET /backoffice/statistiche/statistiche.csv", s.handle(any, s.statsCSV))
+	mux.Handle("POST /backoffice/statistiche/dati-aperti", s.handle(admin, s.saveOpenData))
+	mux.Handle("GET "+openDataPath, s.publicHandler(s.openDataCSV))
+	mux.Handle("GET "+openDataPath+"-metadata.json", s.publicHandler(s.openDataMetadata))
 
 	mux.Handle("GET /backoffice/token", s.handle(admin, s.tokens))
 	mux.Handle("POST /backoffice/token", s.handle(admin, s.createToken))
@@ -400,6 +408,7 @@ const (
 	AuditStaffEnabled      = "staff_enabled"
 	AuditStaffPasswordMail = "staff_password_reset_sent"
 	AuditLogExported       = "audit_exported"
+	AuditOpenDataUpdated   = "open_data_updated"
 )
 
 func pathID(r *http.Request, name string) (int64, error) {

@@ -338,3 +338,58 @@ func OpenData(ctx context.Context, st StatisticsStore, from, to Date) ([]OpenDat
 	}
 	return out, nil
 }
+
+// FirstFreeDays is how far FirstFree looks: about three months.
+const FirstFreeDays = 93
+
+// FirstFree returns the first slot of resource id that a citizen could hold
+// now ("prima disponibilità"), looking days ahead from today; ok is false
+// when there is none, or when citizens cannot book the resource (a hidden
+// one, or a group).
+func (s *Service) FirstFree(ctx context.Context, id int64, days int) (sl Slot, ok bool, err error) {
+	today := DateOf(s.Now(), Rome)
+	for done := 0; done < days; done += MaxDays {
+		n := min(MaxDays, days-done)
+		ds, err := s.Availability(ctx, id, today.AddDays(done), n, "")
+		if c := ErrorCode(err); c == ENotFound || c == EInvalid {
+			return Slot{}, false, nil
+		}
+		if err != nil {
+			return Slot{}, false, err
+		}
+		for _, d := range ds {
+			for _, c := range d.Cells {
+				if c.State == Free {
+					return c.Slot, true, nil
+				}
+			}
+		}
+	}
+	return Slot{}, false, nil
+}
+
+// Licence is a licence the open data may be published under.
+type Licence struct {
+	ID   string // SPDX identifier
+	Name string
+	URL  string
+}
+
+// OpenDataLicences are the licences the Comune may choose; the first, the
+// default, is the one the Italian open-data guidelines recommend.
+var OpenDataLicences = []Licence{
+	{"CC-BY-4.0", "Creative Commons Attribuzione 4.0 Internazionale (CC BY 4.0)", "https://creativecommons.org/licenses/by/4.0/"},
+	{"CC0-1.0", "Creative Commons Zero 1.0 Universale (CC0 1.0)", "https://creativecommons.org/publicdomain/zero/1.0/"},
+	{"IODL-2.0", "Italian Open Data License 2.0 (IODL 2.0)", "https://www.dati.gov.it/iodl/2.0/"},
+}
+
+// Licence returns the open data's licence: OpenDataLicence, or the default
+// when it is not set or unknown.
+func (s Settings) Licence() Licence {
+	for _, l := range OpenDataLicences {
+		if l.ID == s.OpenDataLicence {
+			return l
+		}
+	}
+	return OpenDataLicences[0]
+}
