@@ -218,8 +218,8 @@ type bar struct {
 // value, for each bar.
 const (
 	chartWidth  = 360
-	chartBarMax = 260
-	chartRow    = 44
+	chartBarMax = 280
+	chartRow    = 46
 )
 
 func newChart(id, title, desc string, labels, values []string, amounts []float64) chart {

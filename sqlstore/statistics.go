@@ -19,10 +19,13 @@ import (
 // period returns the SQL expression numbering the period of bounds (see
 // BookingFigures) that the instant col falls in, with its arguments.
 func period(col string, bounds []time.Time) (string, []any) {
+	n := len(bounds) - 2 // the periods are 0 … n
+	if n == 0 {
+		return "0", nil
+	}
 	var b strings.Builder
 	var args []any
 	b.WriteString("CASE")
-	n := len(bounds) - 2 // the periods are 0 … n
 	for i := 1; i <= n; i++ {
 		b.WriteString(" WHEN " + col + " < ? THEN ")
 		b.WriteString(strconv.Itoa(i - 1))

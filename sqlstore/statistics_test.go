@@ -57,6 +57,16 @@ func TestStatistics(t *testing.T) {
 				t.Errorf("feedback = %+v, want %+v", fb, statsfixture.Feedback)
 			}
 
+			// One month: the figures of November, which are also the total.
+			nov, err := booking.ComputeStatistics(ctx, s, statsfixture.From, booking.Date{Year: 2026, Month: 11, Day: 30}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(nov.Resources) != 2 || len(nov.Resources[0].Months) != 1 || nov.Resources[0].Total != statsfixture.DeskNovember ||
+				nov.Resources[0].Months[0].Figures != statsfixture.DeskNovember || nov.Resources[1].Total != statsfixture.RoomNovember {
+				t.Errorf("November alone = %+v", nov.Resources)
+			}
+
 			// One resource only, as an operatore assigned to the room sees it.
 			only, err := booking.ComputeStatistics(ctx, s, statsfixture.From, statsfixture.To, func(id int64) bool { return id == f.Room.ID })
 			if err != nil {
