@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -36,7 +37,7 @@ func period(col string, bounds []time.Time) (string, []any) {
 }
 
 // BookingFigures implements booking.StatisticsStore: one pass for the
-// counts, one for the medians (window functions, on both engines).
+// counts, one for the leads whose medians are taken.
 func (s *Store) BookingFigures(ctx context.Context, bounds []time.Time) (map[int64][]booking.Figures, error) {
 	if len(bounds) < 2 {
 		return nil, booking.Internal(errors.New("sqlstore: BookingFigures needs two bounds"))
@@ -60,7 +61,7 @@ func (s *Store) BookingFigures(ctx context.Context, bounds []time.Time) (map[int
 		SUM(CASE WHEN b.status = ? AND b.cancelled_by = ? THEN 1 ELSE 0 END),
 		SUM(CASE WHEN b.status = ? AND a.state = ? THEN 1 ELSE 0 END),
 		SUM(CASE WHEN b.status = ? AND a.state = ? THEN 1 ELSE 0 END)
-		FROM bookings b LEFT JOIN attendance a ON a.booking_id = b.id
+		FROM bookings b LEFT JOIN `+s.attendanceIndex()+` ON a.booking_id = b.id
 		WHERE b.starts_at >= ? AND b.starts_at < ?
 		GROUP BY 1, 2`), args...)
 	if err != nil {
@@ -88,40 +89,48 @@ func (s *Store) BookingFigures(ctx context.Context, bounds []time.Time) (map[int
 	}
 	rows.Close()
 
-	// The median lead: the middle one or two leads of each period and of the
-	// whole range (period -1), by rank.
-	per, perArgs = period("starts_at", bounds)
-	args = append(append([]any{}, perArgs...), booking.Confirmed, from, to)
-	rows, err = s.r.QueryContext(ctx, s.q(`WITH l AS (
-			SELECT resource_id, `+per+` AS p, starts_at - created_at AS lead
-			FROM bookings WHERE status = ? AND starts_at >= ? AND starts_at < ?
-		), r AS (
-			SELECT resource_id, p, lead,
-				ROW_NUMBER() OVER (PARTITION BY resource_id, p ORDER BY lead) AS i,
-				COUNT(*) OVER (PARTITION BY resource_id, p) AS n,
-				ROW_NUMBER() OVER (PARTITION BY resource_id ORDER BY lead) AS ti,
-				COUNT(*) OVER (PARTITION BY resource_id) AS tn
-			FROM l
-		)
-		SELECT resource_id, p, MIN(lead), MAX(lead) FROM r WHERE i = (n + 1) / 2 OR i = (n + 2) / 2 GROUP BY 1, 2
-		UNION ALL
-		SELECT resource_id, -1, MIN(lead), MAX(lead) FROM r WHERE ti = (tn + 1) / 2 OR ti = (tn + 2) / 2 GROUP BY 1`), args...)
+	// The median lead of each period and of the whole range, from the
+	// leads of the confirmed bookings (read from the covering index, sorted
+	// here: cheaper on both engines than two window sorts in SQL).
+	rows, err = s.r.QueryContext(ctx, s.q(`SELECT resource_id, starts_at, starts_at - created_at FROM bookings
+		WHERE status = ? AND starts_at >= ? AND starts_at < ?`), booking.Confirmed, from, to)
 	if err != nil {
 		return nil, wrap(err)
 	}
 	defer rows.Close()
+	type key struct {
+		id int64
+		p  int
+	}
+	leads := map[key][]int64{}
 	for rows.Next() {
-		var id, lo, hi int64
-		var p int
-		if err := rows.Scan(&id, &p, &lo, &hi); err != nil {
+		var id, start, lead int64
+		if err := rows.Scan(&id, &start, &lead); err != nil {
 			return nil, wrap(err)
 		}
-		if p < 0 {
-			p = total
-		}
-		get(id, p).MedianLeadDays = float64(lo+hi) / 2 / float64(24*time.Hour/time.Millisecond)
+		p := sort.Search(total, func(i int) bool { return bounds[i+1].UnixMilli() > start })
+		leads[key{id, p}] = append(leads[key{id, p}], lead)
+		leads[key{id, total}] = append(leads[key{id, total}], lead)
 	}
-	return out, wrap(rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, wrap(err)
+	}
+	for k, ls := range leads {
+		slices.Sort(ls)
+		mid := float64(ls[(len(ls)-1)/2]+ls[len(ls)/2]) / 2
+		get(k.id, k.p).MedianLeadDays = mid / float64(24*time.Hour/time.Millisecond)
+	}
+	return out, nil
+}
+
+// attendanceIndex is the attendance table of the statistics' join. SQLite,
+// without ANALYZE figures, would look the state up through the primary key
+// and then the row; the covering index answers from itself.
+func (s *Store) attendanceIndex() string {
+	if s.dialect == SQLite {
+		return "attendance a INDEXED BY attendance_statistics"
+	}
+	return "attendance a"
 }
 
 // FeedbackFigures implements booking.StatisticsStore.
