@@ -88,7 +88,17 @@ func seedOutcomes(ctx context.Context, s *sqlstore.Store, seeded int) (int, erro
 			return 0, err
 		}
 	}
-	return n, tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return 0, err
+	}
+	// PostgreSQL's autovacuum analyzes tables after a load like this one, but
+	// not at once: without the figures the planner sorts 150,000 rows on disk.
+	if s.Dialect() == sqlstore.Postgres {
+		if _, err := s.DB().ExecContext(ctx, "ANALYZE bookings, attendance, claims, feedback"); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
 }
 
 // benchStatistics asks GET /api/v1/statistics for the last 365 days, one
