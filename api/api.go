@@ -38,8 +38,14 @@ type Config struct {
 	// HoldOverride, when > 0, is how long every hold lasts (the service's
 	// booking.Options.HoldDuration); the resource details report it.
 	HoldOverride time.Duration
-	Demo         bool         // serve POST /api/v1/demo/login
-	Logger       *slog.Logger // internal errors; slog.Default() when nil
+	// Statistics and StatisticsScope serve GET /api/v1/statistics: the
+	// figures' store, and which resources the request's caller may see
+	// (EUnauthorized or EForbidden for anyone but staff and integration
+	// tokens). Without them the call answers 403.
+	Statistics      booking.StatisticsStore
+	StatisticsScope func(r *http.Request) (may func(resourceID int64) bool, err error)
+	Demo            bool         // serve POST /api/v1/demo/login
+	Logger          *slog.Logger // internal errors; slog.Default() when nil
 }
 
 // New returns the handler of the full paths /api/v1/…. Wrap it in
@@ -65,6 +71,8 @@ type api struct {
 	limits       *auth.RateLimits
 	baseURL      string
 	holdOverride time.Duration
+	stats        booking.StatisticsStore
+	statsScope   func(r *http.Request) (func(int64) bool, error)
 	demo         bool
 	log          *slog.Logger
 	openapi      []byte
@@ -80,7 +88,7 @@ type route struct {
 
 func newAPI(c Config) *api {
 	a := &api{svc: c.Service, sessions: c.Sessions, accounts: c.Accounts, limits: c.Limits, baseURL: c.BaseURL,
-		holdOverride: c.HoldOverride, demo: c.Demo, log: c.Logger}
+		holdOverride: c.HoldOverride, stats: c.Statistics, statsScope: c.StatisticsScope, demo: c.Demo, log: c.Logger}
 	if a.log == nil {
 		a.log = slog.Default()
 	}
@@ -134,6 +142,7 @@ func (a *api) routes() []route {
 		{"GET", "/api/v1/bookings/{id}/receipt.pdf", a.receiptPDF},
 		{"GET", "/api/v1/bookings/{id}/calendar.ics", a.calendarICS},
 		{"DELETE", "/api/v1/bookings/{id}", a.cancelBooking},
+		{"GET", "/api/v1/statistics", a.statistics},
 		{"POST", "/api/v1/logout", a.logout},
 	}
 	if a.demo {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/prenota/prenota/api"
 	"github.com/prenota/prenota/auth"
+	"github.com/prenota/prenota/backoffice"
 )
 
 // apiHandler builds the JSON API (mounted at /api/). It needs the identity
@@ -24,7 +25,10 @@ func (a *App) apiHandler() http.Handler {
 		Limits:       limits,
 		BaseURL:      a.cfg.BaseURL,
 		HoldOverride: time.Duration(a.cfg.HoldSeconds) * time.Second,
-		Demo:         a.cfg.Demo,
-		Logger:       a.log,
+		// The statistics: staff as the back office knows them, and tokens.
+		Statistics:      a.Store,
+		StatisticsScope: backoffice.StatisticsScope(a.Store),
+		Demo:            a.cfg.Demo,
+		Logger:          a.log,
 	})
 }

@@ -139,6 +139,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	mux.Handle("/backoffice/", backoffice)
 	mux.Handle("/backoffice", backoffice)
+	mux.Handle("/dati-aperti/", backoffice) // the open data, public when the Comune turns it on
 	pages, err := a.webHandler()
 	if err != nil {
 		store.Close()

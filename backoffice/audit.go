@@ -51,6 +51,7 @@ var auditActions = []struct{ Action, Label string }{
 	{AuditTokenCreated, "Token di integrazione creato"},
 	{AuditTokenRevoked, "Token di integrazione revocato"},
 	{AuditLogExported, "Registro delle attività esportato (CSV)"},
+	{AuditOpenDataUpdated, "Impostazioni dei dati aperti modificate"},
 }
 
 // actionLabel is the Italian label of an action; the action itself when

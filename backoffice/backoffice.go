@@ -34,10 +34,12 @@ var templateFS embed.FS
 
 // Store is what the back office reads and writes beyond the booking
 // service (whose methods make every change of the configuration): agendas
-// and attendance, the resources' closures and openings by id, staff accounts and their resources, integration tokens, email
-// templates and the audit log. The SQL store (sqlstore.Store) implements it.
+// and attendance, the resources' closures and openings by id, staff accounts
+// and their resources, integration tokens, email templates, the audit log and
+// the statistics' aggregates. The SQL store (sqlstore.Store) implements it.
 type Store interface {
 	booking.Store
+	booking.StatisticsStore
 
 	Agenda(ctx context.Context, resourceID int64, from, to time.Time) ([]booking.AgendaEntry, error)
 	SetAttendance(ctx context.Context, bookingID, state, by string, at time.Time) error
@@ -95,7 +97,7 @@ type server struct {
 }
 
 // pageFiles are the templates of the pages; each also gets partials.html.
-var pageFiles = []string{"home", "errore", "risorse", "risorsa", "chiusure", "orfane", "agenda", "prenotazione", "token", "testi", "testi_email", "operatori", "operatore", "audit"}
+var pageFiles = []string{"home", "errore", "risorse", "risorsa", "chiusure", "orfane", "agenda", "prenotazione", "token", "testi", "testi_email", "operatori", "operatore", "audit", "statistiche"}
 
 // New returns the handler of /backoffice/. Every template is parsed here.
 func New(cfg Config) (http.Handler, error) {
@@ -153,6 +155,12 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /backoffice/prenotazioni/{bid}/presenza", s.handle(any, s.markAttendance))
 	mux.Handle("POST /backoffice/prenotazioni/{bid}/annulla", s.handle(any, s.cancelBooking))
 	mux.Handle("GET /backoffice/cerca", s.handle(any, s.search))
+
+	mux.Handle("GET /backoffice/statistiche", s.handle(any, s.statsPageHandler))
+	mux.Handle("GET /backoffice/statistiche/statistiche.csv", s.handle(any, s.statsCSV))
+	mux.Handle("POST /backoffice/statistiche/dati-aperti", s.handle(admin, s.saveOpenData))
+	mux.Handle("GET "+openDataPath, s.publicHandler(s.openDataCSV))
+	mux.Handle("GET "+openDataPath+"-metadata.json", s.publicHandler(s.openDataMetadata))
 
 	mux.Handle("GET /backoffice/token", s.handle(admin, s.tokens))
 	mux.Handle("POST /backoffice/token", s.handle(admin, s.createToken))
@@ -418,6 +426,7 @@ const (
 	AuditStaffEnabled      = "staff_enabled"
 	AuditStaffPasswordMail = "staff_password_reset_sent"
 	AuditLogExported       = "audit_exported"
+	AuditOpenDataUpdated   = "open_data_updated"
 )
 
 func pathID(r *http.Request, name string) (int64, error) {

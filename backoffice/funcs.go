@@ -70,4 +70,7 @@ var funcs = template.FuncMap{
 	"fieldErr": fieldErr,
 	"monthOf":  monthKey,
 	"join":     strings.Join,
+	"percent":  percent,
+	"decimal":  decimal,
+	"month":    monthName,
 }

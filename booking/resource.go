@@ -32,6 +32,11 @@ type Settings struct {
 	// DefaultRetentionMonths (settings saved before the field existed have
 	// none); retention cannot be switched off. See Retention.
 	RetentionMonths int `json:"retention_months,omitempty"`
+	// OpenData publishes the open-data export of the bookings (no personal
+	// data) at a public URL under OpenDataLicence, one of OpenDataLicences
+	// ("" stands for the first).
+	OpenData        bool   `json:"open_data,omitempty"`
+	OpenDataLicence string `json:"open_data_licence,omitempty"`
 }
 
 // MaxLogoSize is the largest Settings.Logo accepted: 200 KB.

@@ -284,8 +284,13 @@ func (s *Store) Cancel(ctx context.Context, id, reason string) (booking.Booking,
 		if err != nil {
 			return wrap(err)
 		}
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE bookings SET status = ?, cancelled_at = ?, cancel_reason = ?
-			WHERE id = ? AND status = ? AND starts_at > ?`), booking.Cancelled, now, reason, id, booking.Confirmed, now)
+		// Only the Comune gives a reason (the citizen's cancellation has none).
+		by := booking.ByCitizen
+		if reason != "" {
+			by = booking.ByComune
+		}
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE bookings SET status = ?, cancelled_at = ?, cancel_reason = ?, cancelled_by = ?
+			WHERE id = ? AND status = ? AND starts_at > ?`), booking.Cancelled, now, reason, by, id, booking.Confirmed, now)
 		if err != nil {
 			return wrap(err)
 		}

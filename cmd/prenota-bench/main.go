@@ -4,7 +4,10 @@
 //   - week grids: GET /api/v1/resources/{id}/availability?days=7 by logged-in
 //     citizens, requests/s and latency percentiles;
 //   - holds: citizens racing with POST /api/v1/holds over many slots,
-//     successful holds/s and latency percentiles.
+//     successful holds/s and latency percentiles;
+//   - statistics: GET /api/v1/statistics for the last 365 days, once the
+//     year holds 150,000 bookings with cancellations and attendance; it
+//     must answer within 500 ms.
 //
 // The server runs in this process on 127.0.0.1 with rate limits off and the
 // GC setting of prenota serve; the load comes from goroutines over keep-alive
@@ -181,7 +184,12 @@ func bench(engine, pgURL string, d time.Duration, gridClients, holdClients int) 
 	})
 	holds.print(engine, fmt.Sprintf("holds, %d clients", holdClients))
 	fmt.Printf("%-9s %-28s %10.0f   (%d free seats in the pool)\n", engine, "  409 seat gone/s", float64(conflicts.Load())/holds.elapsed.Seconds(), len(pool))
-	return nil
+
+	if n, err = seedOutcomes(ctx, a.Store, n); err != nil {
+		return fmt.Errorf("seed outcomes: %w", err)
+	}
+	fmt.Printf("%-9s %-28s %10d\n", engine, "bookings of the year", n)
+	return benchStatistics(ctx, engine, base, a.Store, d)
 }
 
 // database returns a fresh database URL for engine and a cleanup function.
