@@ -118,7 +118,7 @@ func (s *Store) AssignedResources(ctx context.Context, login string) ([]int64, e
 // SetAssignments replaces the resources assigned to login.
 func (s *Store) SetAssignments(ctx context.Context, login string, ids []int64) error {
 	login = strings.ToLower(login)
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, s.q("DELETE FROM operator_resources WHERE login = ?"), login); err != nil {
 			return wrap(err)
 		}
@@ -167,7 +167,7 @@ func (s *Store) StaffByCF(ctx context.Context, cf string) (auth.User, error) {
 // booked, with its closures, openings and stale holds. EConflict otherwise:
 // a node with bookings can be hidden instead.
 func (s *Store) DeleteResource(ctx context.Context, id int64) error {
-	return s.configTx(ctx, func(tx *sql.Tx) error {
+	return s.configTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM resources WHERE parent_id = ?"), id).Scan(&n); err != nil {
 			return wrap(err)
@@ -243,7 +243,7 @@ func (s *Store) DeleteOpening(ctx context.Context, id int64) error {
 }
 
 func (s *Store) deleteOne(ctx context.Context, q string, id any) error {
-	return s.configTx(ctx, func(tx *sql.Tx) error {
+	return s.configTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q(q), id)
 		if err != nil {
 			return wrap(err)
@@ -345,7 +345,7 @@ func (s *Store) CFOwner(ctx context.Context, cf, except string) (string, error) 
 // before and after the change.
 func (s *Store) UpdateStaff(ctx context.Context, login string, now time.Time, change func(u *auth.User) error) (before, after auth.User, err error) {
 	login = strings.ToLower(strings.TrimSpace(login))
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		// Lock the enabled admins first: of two concurrent changes that each
 		// leave one admin (two admins disabling each other), the second waits
 		// for the first and then counts what it left. SQLite has one writer.

@@ -70,7 +70,7 @@ func nullString(s string) any {
 // made from the same hold or with the same idempotency key.
 func (s *Store) Confirm(ctx context.Context, b *booking.Booking, g booking.Guard) (bool, error) {
 	created := false
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		created = false
 		if done, err := s.existing(ctx, tx, b); done || err != nil {
 			return err
@@ -279,7 +279,7 @@ func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
 // Cancel cancels a booking that has not started and frees its seats.
 func (s *Store) Cancel(ctx context.Context, id, reason string) (booking.Booking, error) {
 	var b booking.Booking
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		now, err := s.now(ctx, tx)
 		if err != nil {
 			return wrap(err)
@@ -322,7 +322,7 @@ func (s *Store) Cancel(ctx context.Context, id, reason string) (booking.Booking,
 // a free seat of each start; EConflict when one has none. Nothing happens for
 // a booking that is not confirmed.
 func (s *Store) Realign(ctx context.Context, bookingID string, resourceID int64, starts []time.Time, capacity int) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		now, err := s.now(ctx, tx)
 		if err != nil {
 			return wrap(err)

@@ -33,12 +33,12 @@ func (s *Store) ConfigVersion(ctx context.Context) (int64, error) {
 // version commit together. The increment comes first, so that on PostgreSQL
 // the row stays locked until the change commits, and a hold or confirm that
 // checks the version (checkVersion) waits for it.
-func (s *Store) configTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+func (s *Store) configTx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, "UPDATE config_version SET version = version + 1 WHERE id = 1"); err != nil {
 			return wrap(err)
 		}
-		return fn(tx)
+		return fn(ctx, tx)
 	})
 }
 
@@ -66,7 +66,7 @@ func (s *Store) SaveSettings(ctx context.Context, st booking.Settings) error {
 	if err != nil {
 		return wrap(err)
 	}
-	return s.configTx(ctx, func(tx *sql.Tx) error {
+	return s.configTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, s.q("INSERT INTO settings (id, data) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data"), string(b))
 		return wrap(err)
 	})
@@ -153,7 +153,7 @@ func (s *Store) CreateResource(ctx context.Context, r *booking.Resource) error {
 	if err != nil {
 		return wrap(err)
 	}
-	return s.configTx(ctx, func(tx *sql.Tx) error {
+	return s.configTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		return wrap(tx.QueryRowContext(ctx, s.q("INSERT INTO resources (parent_id, name, bookable, hidden, position, data) VALUES (?, ?, ?, ?, ?, ?) RETURNING id"),
 			nullID(r.ParentID), r.Name, r.Bookable, r.Hidden, r.Position, data).Scan(&r.ID))
 	})
@@ -165,7 +165,7 @@ func (s *Store) UpdateResource(ctx context.Context, r booking.Resource) error {
 	if err != nil {
 		return wrap(err)
 	}
-	return s.configTx(ctx, func(tx *sql.Tx) error {
+	return s.configTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q("UPDATE resources SET parent_id = ?, name = ?, bookable = ?, hidden = ?, position = ?, data = ? WHERE id = ?"),
 			nullID(r.ParentID), r.Name, r.Bookable, r.Hidden, r.Position, data, r.ID)
 		if err != nil {
@@ -205,7 +205,7 @@ func (s *Store) Closures(ctx context.Context, from, to booking.Date) ([]booking.
 
 // AddClosure stores a closure and sets its ID.
 func (s *Store) AddClosure(ctx context.Context, c *booking.Closure) error {
-	return s.configTx(ctx, func(tx *sql.Tx) error {
+	return s.configTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		return wrap(tx.QueryRowContext(ctx, s.q("INSERT INTO closures (resource_id, from_date, to_date, reason) VALUES (?, ?, ?, ?) RETURNING id"),
 			nullID(c.ResourceID), c.From.String(), c.To.String(), c.Reason).Scan(&c.ID))
 	})
@@ -235,7 +235,7 @@ func (s *Store) Openings(ctx context.Context, from, to booking.Date) ([]booking.
 
 // AddOpening stores a one-off opening and sets its ID.
 func (s *Store) AddOpening(ctx context.Context, o *booking.Opening) error {
-	return s.configTx(ctx, func(tx *sql.Tx) error {
+	return s.configTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		return wrap(tx.QueryRowContext(ctx, s.q("INSERT INTO openings (resource_id, on_date, start_min, end_min, reason) VALUES (?, ?, ?, ?, ?) RETURNING id"),
 			o.ResourceID, o.Date.String(), int(o.Start), int(o.End), o.Reason).Scan(&o.ID))
 	})

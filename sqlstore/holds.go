@@ -52,7 +52,7 @@ func (s *Store) CreateHold(ctx context.Context, h *booking.Hold, g booking.Guard
 		slots[i] = [2]int64{sl.Start.UnixMilli(), sl.End.UnixMilli()}
 	}
 	slotsJSON, _ := json.Marshal(slots)
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		now, err := s.holdNow(ctx, tx)
 		if err != nil {
 			return wrap(err)
@@ -219,7 +219,7 @@ func (s *Store) Hold(ctx context.Context, id string) (booking.Hold, error) {
 
 // ReleaseHold frees the seats of owner's unconfirmed hold.
 func (s *Store) ReleaseHold(ctx context.Context, id, owner string) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM holds WHERE id = ? AND owner = ?"), id, owner).Scan(&n); err != nil {
 			return wrap(err)

@@ -129,7 +129,7 @@ func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
 // JSON auth.PasswordResetMessage) on the outbox, in one transaction: the
 // email is sent if and only if the token exists.
 func (s *Store) CreatePasswordReset(ctx context.Context, pr auth.PasswordReset, message []byte) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`),
 			pr.TokenHash, pr.UserID, ms(pr.CreatedAt), ms(pr.ExpiresAt)); err != nil {
 			return wrap(err)
@@ -143,7 +143,7 @@ func (s *Store) CreatePasswordReset(ctx context.Context, pr auth.PasswordReset, 
 // does not exist is ENotFound; a used or expired one EGone.
 func (s *Store) UsePasswordReset(ctx context.Context, tokenHash string, now time.Time, newHash string) (auth.User, error) {
 	var u auth.User
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var userID string
 		// The WHERE makes the consumption atomic: of two concurrent uses,
 		// one updates the row and the other finds it used.

@@ -44,7 +44,7 @@ func (s *Store) ReceiveEvent(ctx context.Context) (*goqite.Message, error) {
 // in one transaction: each event becomes its deliveries exactly once.
 func (s *Store) FanOut(ctx context.Context, event goqite.ID, deliveries [][]byte) error {
 	q := s.jobs(0)
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		for _, d := range deliveries {
 			if err := q.SendTx(ctx, tx, goqite.Message{Body: d}); err != nil {
 				return wrap(err)
@@ -122,7 +122,7 @@ func (s *Store) DueReminders(ctx context.Context, lead time.Duration, limit int)
 func (s *Store) QueueReminder(ctx context.Context, bookingID string, deliveries [][]byte) (bool, error) {
 	queued := false
 	q := s.jobs(0)
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		queued = false
 		now, err := s.now(ctx, tx)
 		if err != nil {
@@ -162,7 +162,7 @@ type MailboxMessage struct {
 // message whose Message-ID is there already is not stored again.
 func (s *Store) DeliverLocal(ctx context.Context, job goqite.ID, messageID string, raw []byte) error {
 	q := s.jobs(0)
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO mailbox (message_id, received_at, raw) VALUES (?, ?, ?)
 			ON CONFLICT (message_id) DO NOTHING`), messageID, time.Now().UnixMilli(), raw); err != nil {
 			return wrap(err)

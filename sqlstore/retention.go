@@ -179,7 +179,7 @@ func (s *Store) batches(ctx context.Context, query string, args ...any) (int64, 
 	var total int64
 	for {
 		var n int64
-		err := s.tx(ctx, func(tx *sql.Tx) error {
+		err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 			res, err := tx.ExecContext(ctx, query, args...)
 			if err != nil {
 				return wrap(err)

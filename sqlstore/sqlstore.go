@@ -282,8 +282,9 @@ func (s *Store) now(ctx context.Context, q querier) (int64, error) {
 
 // tx runs fn in a write transaction, committing if it returns nil. On
 // PostgreSQL a deadlock or serialization failure is retried. On SQLite fn
-// joins the next group commit. fn must do all its work through tx.
-func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// joins the next group commit. fn must do all its work through tx, with the
+// context it is given (never the caller's: see commitGroup).
+func (s *Store) tx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	if s.writes != nil {
 		w := write{ctx: ctx, fn: fn, done: make(chan error, 1)}
 		select {
@@ -302,13 +303,13 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 }
 
-func (s *Store) tx1(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *Store) tx1(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return wrap(err)
 	}
 	defer tx.Rollback()
-	if err := fn(tx); err != nil {
+	if err := fn(ctx, tx); err != nil {
 		return err
 	}
 	return wrap(tx.Commit())
@@ -317,7 +318,7 @@ func (s *Store) tx1(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // write is a write transaction waiting for a group commit.
 type write struct {
 	ctx  context.Context
-	fn   func(tx *sql.Tx) error
+	fn   func(ctx context.Context, tx *sql.Tx) error
 	done chan error
 }
 
@@ -330,6 +331,11 @@ const maxGroup = 64
 // savepoint, so one that fails is rolled back alone, and all get the
 // commit's outcome. Under a stampede this multiplies the holds per second;
 // with no contention a group has one write.
+//
+// A write's cancellation is honoured only until it starts: SQLite answers a
+// statement interrupted by its context by rolling back the whole
+// transaction, the other writes of the group with it. So a write runs to its
+// end without its caller's cancellation or deadline.
 func (s *Store) group() {
 	defer close(s.written)
 	for w := range s.writes {
@@ -379,7 +385,7 @@ func (s *Store) commitGroup(batch []write) {
 			fail(wrap(err))
 			return
 		}
-		if errs[i] = w.fn(tx); errs[i] != nil {
+		if errs[i] = w.fn(context.WithoutCancel(w.ctx), tx); errs[i] != nil {
 			if err := exec(context.Background(), rollbackTo); err != nil {
 				fail(wrap(err))
 				return
