@@ -30,7 +30,7 @@ func (s *Store) ParkJob(ctx context.Context, id goqite.ID, attempts int, reason 
 	if len(reason) > maxParkedError {
 		reason = strings.ToValidUTF8(reason[:maxParkedError], "")
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		now, err := s.now(ctx, tx)
 		if err != nil {
 			return wrap(err)
