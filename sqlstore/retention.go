@@ -18,13 +18,14 @@ type Purged struct {
 	Sessions int64 // expired sessions deleted
 	Messages int64 // queued messages of anonymised bookings deleted
 	Mailbox  int64 // emails of the local mailbox older than the period deleted
+	Parked   int64 // messages parked as undeliverable before the period deleted
 	Feedback int64 // feedback comments older than the period emptied (ratings kept)
 	Audit    int64 // audit entries older than twice the period deleted
 }
 
 // Total is the number of rows changed.
 func (p Purged) Total() int64 {
-	return p.Bookings + p.Holds + p.Claims + p.Sessions + p.Messages + p.Mailbox + p.Feedback + p.Audit
+	return p.Bookings + p.Holds + p.Claims + p.Sessions + p.Messages + p.Mailbox + p.Parked + p.Feedback + p.Audit
 }
 
 // String lists the non-zero counts, for logs and the audit log.
@@ -35,7 +36,7 @@ func (p Purged) String() string {
 		n    int64
 	}{{"prenotazioni anonimizzate", p.Bookings}, {"prenotazioni temporanee", p.Holds}, {"posti scaduti", p.Claims},
 		{"sessioni scadute", p.Sessions}, {"messaggi in coda", p.Messages}, {"email della casella locale", p.Mailbox},
-		{"commenti di valutazione", p.Feedback}, {"voci del registro", p.Audit}} {
+		{"messaggi non recapitati", p.Parked}, {"commenti di valutazione", p.Feedback}, {"voci del registro", p.Audit}} {
 		if c.n > 0 {
 			parts = append(parts, fmt.Sprintf("%s: %d", c.name, c.n))
 		}
@@ -96,6 +97,10 @@ const (
 			AND EXISTS (SELECT 1 FROM bookings b WHERE b.id = %s AND b.anonymised_at IS NOT NULL) LIMIT ?)`
 	purgeMailbox = `DELETE FROM mailbox WHERE received_at < ?
 		AND id IN (SELECT id FROM mailbox WHERE received_at < ? LIMIT ?)`
+	// A parked message keeps its delivery and its last error, which may
+	// name an address; it is there for staff to see for a while, not for ever.
+	purgeParked = `DELETE FROM notify_parked WHERE parked_at < ?
+		AND id IN (SELECT id FROM notify_parked WHERE parked_at < ? LIMIT ?)`
 	purgeFeedback = `UPDATE feedback SET comment = '' WHERE created_at < ? AND comment <> ''
 		AND id IN (SELECT id FROM feedback WHERE created_at < ? AND comment <> '' LIMIT ?)`
 	purgeAudit = `DELETE FROM audit_log WHERE at < ?
@@ -153,6 +158,7 @@ func (s *Store) Purge(ctx context.Context, months int) (Purged, error) {
 		{&p.Sessions, purgeSessions, []any{nowMS, nowMS}},
 		{&p.Messages, fmt.Sprintf(purgeMessages, s.messageBookingID()), []any{OutboxQueue, JobsQueue, OutboxQueue, JobsQueue}},
 		{&p.Mailbox, purgeMailbox, []any{cut, cut}},
+		{&p.Parked, purgeParked, []any{cut, cut}},
 		{&p.Feedback, purgeFeedback, []any{cut, cut}},
 		{&p.Audit, purgeAudit, []any{acut, acut}},
 	}

@@ -162,6 +162,12 @@ func TestPurge(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		for id, at := range map[string]time.Time{"parcheggiato-vecchio": time.Date(2026, 12, 1, 9, 0, 0, 0, booking.Rome), "parcheggiato-nuovo": purgeNow.Add(-24 * time.Hour)} {
+			if _, err := s.DB().Exec(s.Rebind("INSERT INTO notify_parked (id, body, attempts, error, parked_at) VALUES (?, ?, 30, ?, ?)"),
+				id, []byte(`{"kind":"confirmation"}`), "550 <mario@example.it>: no such user", at.UnixMilli()); err != nil {
+				t.Fatal(err)
+			}
+		}
 		before := map[string]booking.Booking{}
 		for _, b := range []booking.Booking{own, terzi, cancelled, later} {
 			before[b.ID] = mustBooking(t, s, b.ID)
@@ -178,7 +184,7 @@ func TestPurge(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := sqlstore.Purged{Bookings: 3, Holds: 4, Claims: 1, Sessions: 1, Messages: 5, Mailbox: 1, Feedback: 1, Audit: 1}
+		want := sqlstore.Purged{Bookings: 3, Holds: 4, Claims: 1, Sessions: 1, Messages: 5, Mailbox: 1, Parked: 1, Feedback: 1, Audit: 1}
 		if got != want {
 			t.Fatalf("purged %+v, want %+v", got, want)
 		}
