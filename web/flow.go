@@ -747,6 +747,11 @@ func (s *server) confirm(w http.ResponseWriter, r *http.Request, id auth.Identit
 			if rest, ok := strings.CutPrefix(fe.Field, "extra."); ok {
 				p.Errors[i].Field = "extra_" + rest
 			}
+			// The anagrafica (e.g. a limit of bookings per codice fiscale)
+			// is not edited on this page: the link goes to its summary.
+			if strings.HasPrefix(fe.Field, "fruitore.") {
+				p.Errors[i].Field = "riepilogo"
+			}
 		}
 		return s.renderConferma(w, r, h, f, p, http.StatusUnprocessableEntity)
 	}
