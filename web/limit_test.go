@@ -45,7 +45,7 @@ func TestPerPersonLimitPage(t *testing.T) {
 				conf := mario.get("/prenota/conferma")
 				form := url.Values{"hold_id": {attr(t, conf.body, `input type="hidden" name="hold_id"`, "value")},
 					"idempotency_key": {attr(t, conf.body, `input type="hidden" name="idempotency_key"`, "value")},
-					"telefono": {"333 1234567"}, "motivazione": {motivazione}}
+					"telefono":        {"333 1234567"}, "motivazione": {motivazione}}
 				return mario.post("/prenota/conferma", form)
 			}
 			if p := book(slot(t, grid.body, "2026-12-09", "10:00"), "Prima pratica"); p.status != 303 {
