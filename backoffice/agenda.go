@@ -28,8 +28,13 @@ type agendaPage struct {
 	Entries    []booking.AgendaEntry
 	Query      string // data=…&vista=…
 	Free       []booking.Cell
+	Counter    counterForm
 	Confirmed  int
+	Now        time.Time
 }
+
+// Started reports whether an appointment starting at t has started.
+func (p agendaPage) Started(t time.Time) bool { return !p.Now.Before(t) }
 
 // span reads the day ("data", default today) and the view ("vista":
 // "giorno" or "settimana") of an agenda request.
@@ -70,15 +75,26 @@ func (s *server) agenda(w http.ResponseWriter, r *http.Request, st *staff) error
 	if err != nil {
 		return err
 	}
+	p, err := s.agendaData(r, st, res)
+	if err != nil {
+		return err
+	}
+	p.Counter = newCounterForm(res, nil, nil)
+	return s.render(w, r, "agenda", p)
+}
+
+// agendaData is the agenda page of res for the day or week asked, with
+// the slots free for booking at the counter.
+func (s *server) agendaData(r *http.Request, st *staff, res booking.Resource) (agendaPage, error) {
 	day, from, to, week := s.span(r)
 	entries, err := s.agendaEntries(r, res, from, to)
 	if err != nil {
-		return err
+		return agendaPage{}, err
 	}
 	title := "Agenda: " + res.Name
 	p := agendaPage{Layout: s.layout(r, title, web.Crumb{Label: "Agenda"}, web.Crumb{Label: res.Name}), Admin: st.Admin(), R: res,
 		Path: paths(st.all)[res.ID], Day: day, Week: week, From: from, To: to, Entries: entries,
-		Today: booking.DateOf(s.svc.Now(), booking.Rome).String()}
+		Today: booking.DateOf(s.svc.Now(), booking.Rome).String(), Now: s.svc.Now()}
 	step := 1
 	vista := "giorno"
 	if week {
@@ -93,15 +109,17 @@ func (s *server) agenda(w http.ResponseWriter, r *http.Request, st *staff) error
 	}
 	// The free slots of the day, for booking at the counter.
 	if !week && res.Bookable {
-		if days, err := s.svc.Availability(r.Context(), res.ID, day, 1, ""); err == nil && len(days) == 1 {
-			for _, c := range days[0].Cells {
-				if c.State == booking.Free {
-					p.Free = append(p.Free, c)
-				}
+		d, err := s.svc.CounterDay(r.Context(), res.ID, day)
+		if err != nil {
+			return p, err
+		}
+		for _, c := range d.Cells {
+			if c.State == booking.Free {
+				p.Free = append(p.Free, c)
 			}
 		}
 	}
-	return s.render(w, r, "agenda", p)
+	return p, nil
 }
 
 // agendaCSV exports the agenda for a spreadsheet: UTF-8 with a byte order
@@ -197,6 +215,7 @@ type bookingPage struct {
 	Back       string
 	Extra      [][2]string
 	Error      string
+	Started    bool // the appointment has started: "Non presentato" may be marked
 }
 
 func (s *server) staffBooking(r *http.Request, st *staff) (booking.Booking, error) {
@@ -216,7 +235,7 @@ func agendaURL(b booking.Booking) string {
 
 func (s *server) bookingData(r *http.Request, st *staff, b booking.Booking) (bookingPage, error) {
 	p := bookingPage{Layout: s.layout(r, "Prenotazione "+b.Code, web.Crumb{Label: "Agenda", URL: agendaURL(b)}, web.Crumb{Label: b.Code}),
-		Admin: st.Admin(), B: b, Back: agendaURL(b)}
+		Admin: st.Admin(), B: b, Back: agendaURL(b), Started: !s.svc.Now().Before(b.Start)}
 	res, err := s.store.Resource(r.Context(), b.ResourceID)
 	if err != nil {
 		return p, err
@@ -256,10 +275,10 @@ func (s *server) markAttendance(w http.ResponseWriter, r *http.Request, st *staf
 	if err != nil {
 		return err
 	}
-	if b.Status != booking.Confirmed {
-		return booking.Errorf(booking.EConflict, "La prenotazione è annullata: non si può segnare la presenza.")
-	}
 	state := r.PostFormValue("stato")
+	if err := booking.CheckAttendance(b, state, s.svc.Now()); err != nil {
+		return err
+	}
 	if err := s.store.SetAttendance(r.Context(), b.ID, state, st.Subject, s.svc.Now()); err != nil {
 		return err
 	}
@@ -322,34 +341,4 @@ func (s *server) search(w http.ResponseWriter, r *http.Request, st *staff) error
 	}
 	http.Redirect(w, r, "/backoffice/prenotazioni/"+url.PathEscape(b.ID), http.StatusSeeOther)
 	return nil
-}
-
-// counterBooking books a free slot for a citizen at the counter: the
-// operator holds it and confirms it at once, as presentante.
-func (s *server) counterBooking(w http.ResponseWriter, r *http.Request, st *staff) error {
-	res, err := s.agendaResource(r, st)
-	if err != nil {
-		return err
-	}
-	ms, err := strconv.ParseInt(r.PostFormValue("start"), 10, 64)
-	if err != nil {
-		return booking.Invalid(booking.FieldError{Field: "start", Message: "Scelga l'orario."})
-	}
-	f := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
-	born, _ := parseDay(f("data_nascita"))
-	p := booking.Person{Nome: strings.ToUpper(f("nome")), Cognome: strings.ToUpper(f("cognome")), CodiceFiscale: strings.ToUpper(f("codice_fiscale")),
-		DataNascita: born, Sesso: strings.ToUpper(f("sesso")), NazioneNascita: f("nazione_nascita"), ProvinciaNascita: strings.ToUpper(f("provincia_nascita")),
-		ComuneNascita: strings.ToUpper(f("comune_nascita")), Email: f("email"), Telefono: f("telefono")}
-	h, err := s.svc.Hold(r.Context(), booking.HoldRequest{ResourceID: res.ID, Start: time.UnixMilli(ms), Slots: 1, Owner: st.Subject, For: p.CodiceFiscale})
-	if err != nil {
-		return err
-	}
-	b, _, err := s.svc.Confirm(r.Context(), booking.ConfirmRequest{HoldID: h.ID, Presentante: st.Subject, Fruitore: p,
-		Motivazione: f("motivazione"), Telefono: f("telefono"), Nota: f("nota")})
-	if err != nil {
-		s.svc.Release(r.Context(), h.ID, st.Subject)
-		return err
-	}
-	s.audit(r, AuditCounterBooking, b.ID, b.Code+" per "+p.CodiceFiscale)
-	return s.redirect(w, r, agendaURL(b), "success", "Prenotazione "+b.Code+" registrata per "+p.FullName()+".")
 }

@@ -152,6 +152,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /backoffice/agenda/{id}/prenotazioni.csv", s.handle(any, s.agendaCSV))
 	mux.Handle("POST /backoffice/agenda/{id}/prenota", s.handle(any, s.counterBooking))
 	mux.Handle("GET /backoffice/prenotazioni/{bid}", s.handle(any, s.bookingPage))
+	mux.Handle("GET /backoffice/prenotazioni/{bid}/ricevuta.pdf", s.handle(any, s.receiptPDF))
 	mux.Handle("POST /backoffice/prenotazioni/{bid}/presenza", s.handle(any, s.markAttendance))
 	mux.Handle("POST /backoffice/prenotazioni/{bid}/annulla", s.handle(any, s.cancelBooking))
 	mux.Handle("GET /backoffice/cerca", s.handle(any, s.search))

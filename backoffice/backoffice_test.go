@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -78,6 +79,23 @@ func startApp(t *testing.T, dialect string, opts ...func(*app.Config)) (*app.App
 	addStaff(t, a)
 	return a, srv.URL
 }
+
+// clock is a test clock that starts at monday, runs, and can be moved
+// forward.
+type clock struct {
+	begin  time.Time
+	offset atomic.Int64
+}
+
+// withClock makes the application run on c.
+func withClock(c *clock) func(*app.Config) {
+	c.begin = time.Now()
+	return func(cfg *app.Config) {
+		cfg.Now = func() time.Time { return monday.Add(time.Since(c.begin) + time.Duration(c.offset.Load())) }
+	}
+}
+
+func (c *clock) advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 type client struct {
 	t      *testing.T
@@ -281,7 +299,8 @@ func auditLog(t *testing.T, s *sqlstore.Store, f auth.AuditFilter) []auth.AuditE
 func TestBackOffice(t *testing.T) {
 	for _, dialect := range testdb.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
-			a, base := startApp(t, dialect)
+			var clk clock
+			a, base := startApp(t, dialect, withClock(&clk))
 			today := booking.DateOf(monday, booking.Rome)
 			next := today.AddDays(7)
 
@@ -348,6 +367,13 @@ func TestBackOffice(t *testing.T) {
 			want(t, "operatore posts admin", op.post("/backoffice/risorse/nuova", url.Values{"tipo": {"gruppo"}, "name": {"X"}}), http.StatusForbidden)
 
 			want(t, "presente", op.post("/backoffice/prenotazioni/"+b1.ID+"/presenza", url.Values{"stato": {"presente"}}), http.StatusSeeOther)
+			// "Non presentato" only once the appointment has started.
+			want(t, "assente before the appointment", op.post("/backoffice/prenotazioni/"+b2.ID+"/presenza", url.Values{"stato": {"assente"}}), http.StatusConflict,
+				"non è ancora iniziato")
+			if p := op.get("/backoffice/prenotazioni/" + b2.ID); strings.Contains(p.body, `value="assente"`) {
+				t.Errorf("the booking page offers «Non presentato» before %s", b2.Start.In(booking.Rome).Format("15:04"))
+			}
+			clk.advance(b2.Start.Sub(monday))
 			want(t, "assente", op.post("/backoffice/prenotazioni/"+b2.ID+"/presenza", url.Values{"stato": {"assente"}}), http.StatusSeeOther)
 			want(t, "cancel without reason", op.post("/backoffice/prenotazioni/"+b3.ID+"/annulla", url.Values{}), http.StatusUnprocessableEntity)
 			want(t, "cancel", op.post("/backoffice/prenotazioni/"+b3.ID+"/annulla", url.Values{"motivo": {"Ufficio chiuso per sciopero"}}), http.StatusSeeOther)

@@ -73,4 +73,13 @@ var funcs = template.FuncMap{
 	"percent":  percent,
 	"decimal":  decimal,
 	"month":    monthName,
+	"plural":   plural,
+}
+
+// plural is "1 posto", "2 posti".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return itoa(n) + " " + many
 }

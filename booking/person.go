@@ -25,7 +25,10 @@ func (p Person) Normalize() Person {
 // texts that cannot be stored, if any), apart from the
 // codice fiscale's consistency (see PersonChecker). Field names are those of
 // the API's anagrafica object.
-func (p Person) Check(today Date) []FieldError {
+func (p Person) Check(today Date) []FieldError { return p.check(today, true) }
+
+// check is Check with the email required or, at the counter, optional.
+func (p Person) check(today Date, emailRequired bool) []FieldError {
 	if fs := p.texts(); len(fs) > 0 {
 		return fs
 	}
@@ -52,7 +55,7 @@ func (p Person) Check(today Date) []FieldError {
 		fs = append(fs, FieldError{"sesso", "Il campo Sesso è obbligatorio: scelga Maschio o Femmina."})
 	}
 	req("codice_fiscale", p.CodiceFiscale, "Codice Fiscale Fruitore")
-	if req("email", p.Email, "Email") {
+	if p.Email != "" || emailRequired && req("email", p.Email, "Email") {
 		if a, err := mail.ParseAddress(p.Email); err != nil || a.Address != p.Email || !strings.Contains(p.Email[strings.LastIndex(p.Email, "@"):], ".") {
 			fs = append(fs, FieldError{"email", "L'indirizzo email non è valido: lo scriva nella forma nome@dominio.it."})
 		}

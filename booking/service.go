@@ -193,6 +193,26 @@ func (s *Service) Availability(ctx context.Context, resourceID int64, from Date,
 	return Availability(r, cal, from, days, s.opt.Now(), occ), nil
 }
 
+// CounterDay returns day of a bookable resource as staff see it at the
+// counter (CounterStateAt), hidden resources included.
+func (s *Service) CounterDay(ctx context.Context, resourceID int64, day Date) (Day, error) {
+	c, err := s.snapshot(ctx)
+	if err != nil {
+		return Day{}, err
+	}
+	r, ok := c.resources[resourceID]
+	if !ok || !r.Bookable {
+		return Day{}, Errorf(ENotFound, "La risorsa richiesta non esiste.")
+	}
+	start, _ := day.At(0, Rome)
+	end, _ := day.AddDays(1).At(0, Rome)
+	occ, err := s.store.Occupancy(ctx, r.ID, start, end, "")
+	if err != nil {
+		return Day{}, err
+	}
+	return availability(r, c.calendar, day, 1, s.opt.Now(), occ, CounterStateAt)[0], nil
+}
+
 func (s *Service) bookable(ctx context.Context, id int64, field string) (Resource, error) {
 	c, err := s.snapshot(ctx)
 	if err != nil {
@@ -224,6 +244,9 @@ type HoldRequest struct {
 	// For is the fruitore's codice fiscale in conto terzi: the owner's
 	// previous live hold for the same fruitore is released.
 	For string
+	// Counter is staff booking at the counter: slots are judged by
+	// CounterStateAt (no minimum notice). Only the back office sets it.
+	Counter bool
 }
 
 // maxStale bounds how many times a request is judged again because the
@@ -317,8 +340,12 @@ func (s *Service) judgeHold(c *config, req HoldRequest) (Hold, Resource, error) 
 		}
 	}
 	now := s.opt.Now()
+	stateAt := StateAt
+	if req.Counter {
+		stateAt = CounterStateAt
+	}
 	for _, sl := range chosen {
-		switch st, _ := StateAt(r, sl, closedBy != "", Occupancy{}, now); st {
+		switch st, _ := stateAt(r, sl, closedBy != "", Occupancy{}, now); st {
 		case Closed:
 			return Hold{}, r, Invalid(FieldError{"start", "In quel giorno la risorsa è chiusa (" + closedBy + ")."})
 		case Past:
@@ -355,6 +382,10 @@ type ConfirmRequest struct {
 	// LockedCF, when set, is the codice fiscale the fruitore must have
 	// (a certified identity, or the one given for conto terzi).
 	LockedCF string
+	// Counter is staff booking at the counter: the fruitore's email is
+	// optional (the receipt is printed on the spot). Only the back office
+	// sets it.
+	Counter bool
 }
 
 // Limits on free text.
@@ -405,7 +436,7 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (Booking, boo
 	}
 	p := req.Fruitore.Normalize()
 	var fs []FieldError
-	for _, f := range p.Check(DateOf(s.opt.Now(), Rome)) {
+	for _, f := range p.check(DateOf(s.opt.Now(), Rome), !req.Counter) {
 		fs = append(fs, FieldError{"fruitore." + f.Field, f.Message})
 	}
 	if req.LockedCF != "" && p.CodiceFiscale != req.LockedCF {

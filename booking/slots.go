@@ -145,16 +145,42 @@ func StateAt(r Resource, sl Slot, closed bool, occ Occupancy, now time.Time) (St
 	return Free, free
 }
 
+// CounterStateAt is the state of slot sl of r for staff booking at the
+// counter at now: the online minimum notice does not apply, so any free
+// slot that has not ended can be booked, the one under way included (a
+// citizen who walks in at 14:05 takes the 14:00 slot). The opening rules
+// still apply.
+func CounterStateAt(r Resource, sl Slot, closed bool, occ Occupancy, now time.Time) (State, int) {
+	switch {
+	case closed:
+		return Closed, 0
+	case !sl.End.After(now):
+		return Past, 0
+	case now.Before(r.Schedule.OpensAt(sl.Start)):
+		return NotYetOpen, 0
+	}
+	free := r.Schedule.Capacity - occ.Taken
+	if free <= 0 {
+		return Taken, 0
+	}
+	return Free, free
+}
+
 // Availability returns days consecutive days of r from from, as seen by a
 // viewer at now with the given occupancy (keyed by slot start, unix ms).
 func Availability(r Resource, cal Calendar, from Date, days int, now time.Time, occ map[int64]Occupancy) []Day {
+	return availability(r, cal, from, days, now, occ, StateAt)
+}
+
+func availability(r Resource, cal Calendar, from Date, days int, now time.Time, occ map[int64]Occupancy,
+	stateAt func(Resource, Slot, bool, Occupancy, time.Time) (State, int)) []Day {
 	out := make([]Day, days)
 	for i := range out {
 		d := from.AddDays(i)
 		slots, closedBy := SlotsOn(r, cal, d)
 		day := Day{Date: d, Holiday: closedBy, Cells: make([]Cell, len(slots))}
 		for j, sl := range slots {
-			st, free := StateAt(r, sl, closedBy != "", occ[sl.Start.UnixMilli()], now)
+			st, free := stateAt(r, sl, closedBy != "", occ[sl.Start.UnixMilli()], now)
 			day.Cells[j] = Cell{Slot: sl, State: st, FreeSeats: free}
 		}
 		out[i] = day
