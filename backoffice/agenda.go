@@ -320,25 +320,69 @@ func (s *server) cancelBooking(w http.ResponseWriter, r *http.Request, st *staff
 // QR code carries the code).
 var codeRE = regexp.MustCompile(`[A-Z0-9]{4}-[A-Z0-9]{4}`)
 
+// cfRE is the shape of a codice fiscale (omocodia letters included).
+var cfRE = regexp.MustCompile(`^[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]$`)
+
+// maxFound is how many bookings a search lists.
+const maxFound = 50
+
+// searchPage lists the bookings a search by codice fiscale or name found.
+type searchPage struct {
+	web.Layout
+	Admin bool
+	Query string
+	Found []booking.Booking
+	Path  map[int64]string
+	More  bool
+}
+
+// search finds a booking by its code (typed or read from the receipt's QR
+// code), or the bookings of a codice fiscale or a name, among the
+// resources the member of staff works.
 func (s *server) search(w http.ResponseWriter, r *http.Request, st *staff) error {
-	q := strings.ToUpper(strings.TrimSpace(r.FormValue("codice")))
+	q := strings.ToUpper(strings.Join(strings.Fields(r.FormValue("codice")), " "))
 	code := codeRE.FindString(q)
-	if code == "" && len(q) == 8 {
+	if code == "" && len(q) == 8 && !strings.Contains(q, " ") {
 		code = q[:4] + "-" + q[4:]
 	}
-	if code == "" {
-		return booking.Invalid(booking.FieldError{Field: "codice", Message: "Scriva il codice della prenotazione, come K7MP-QX9C."})
-	}
-	b, err := s.store.BookingByCode(r.Context(), code)
-	if err != nil {
-		if booking.ErrorCode(err) == booking.ENotFound {
+	if code != "" {
+		b, err := s.store.BookingByCode(r.Context(), code)
+		switch {
+		case err == nil && !st.can(b.ResourceID):
+			return booking.Errorf(booking.EForbidden, "La prenotazione %s è di una risorsa non assegnata a lei.", code)
+		case err == nil:
+			http.Redirect(w, r, "/backoffice/prenotazioni/"+url.PathEscape(b.ID), http.StatusSeeOther)
+			return nil
+		case booking.ErrorCode(err) != booking.ENotFound:
+			return err
+		case len(q) != 8: // a code; an 8-letter name is looked for below
 			return booking.Errorf(booking.ENotFound, "Nessuna prenotazione ha il codice %s.", code)
 		}
+	}
+	if len([]rune(q)) < 3 {
+		return booking.Invalid(booking.FieldError{Field: "codice", Message: "Scriva il codice della prenotazione (come K7MP-QX9C), il codice fiscale o almeno tre lettere del nome o del cognome."})
+	}
+	var ids []int64
+	for _, res := range st.all {
+		if res.Bookable && st.can(res.ID) {
+			ids = append(ids, res.ID)
+		}
+	}
+	cf, name := "", q
+	if cfRE.MatchString(q) {
+		cf, name = q, ""
+	}
+	found, err := s.store.SearchBookings(r.Context(), ids, cf, name, maxFound+1)
+	if err != nil {
 		return err
 	}
-	if !st.can(b.ResourceID) {
-		return booking.Errorf(booking.EForbidden, "La prenotazione %s è di una risorsa non assegnata a lei.", code)
+	if len(found) == 1 {
+		http.Redirect(w, r, "/backoffice/prenotazioni/"+url.PathEscape(found[0].ID), http.StatusSeeOther)
+		return nil
 	}
-	http.Redirect(w, r, "/backoffice/prenotazioni/"+url.PathEscape(b.ID), http.StatusSeeOther)
-	return nil
+	p := searchPage{Layout: s.layout(r, "Cerca una prenotazione", web.Crumb{Label: "Cerca"}), Admin: st.Admin(), Query: q, Found: found, Path: paths(st.all)}
+	if len(found) > maxFound {
+		p.Found, p.More = found[:maxFound], true
+	}
+	return s.render(w, r, "cerca", p)
 }

@@ -43,6 +43,7 @@ type Store interface {
 
 	Agenda(ctx context.Context, resourceID int64, from, to time.Time) ([]booking.AgendaEntry, error)
 	SetAttendance(ctx context.Context, bookingID, state, by string, at time.Time) error
+	SearchBookings(ctx context.Context, resourceIDs []int64, cf, name string, limit int) ([]booking.Booking, error)
 	Closure(ctx context.Context, id int64) (booking.Closure, error)
 	Opening(ctx context.Context, id int64) (booking.Opening, error)
 
@@ -97,7 +98,7 @@ type server struct {
 }
 
 // pageFiles are the templates of the pages; each also gets partials.html.
-var pageFiles = []string{"home", "errore", "risorse", "risorsa", "chiusure", "orfane", "agenda", "prenotazione", "token", "testi", "testi_email", "operatori", "operatore", "audit", "statistiche"}
+var pageFiles = []string{"home", "errore", "risorse", "risorsa", "chiusure", "orfane", "agenda", "prenotazione", "cerca", "token", "testi", "testi_email", "operatori", "operatore", "audit", "statistiche"}
 
 // New returns the handler of /backoffice/. Every template is parsed here.
 func New(cfg Config) (http.Handler, error) {

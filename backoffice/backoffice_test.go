@@ -215,9 +215,13 @@ func book(t *testing.T, a *app.App, res string, start time.Time, i int) booking.
 	if err != nil {
 		t.Fatalf("hold %s: %v", start, err)
 	}
-	extra := map[string]string{}
-	if r, _ := a.Store.Resource(context.Background(), id); len(r.ExtraFields) > 0 {
-		extra["pratica"] = "42"
+	extra := map[string]string{} // "42", or a choice's first option
+	r, _ := a.Store.Resource(context.Background(), id)
+	for _, f := range r.ExtraFields {
+		extra[f.Name] = "42"
+		if len(f.Options) > 0 {
+			extra[f.Name] = f.Options[0]
+		}
 	}
 	b, _, err := a.Service.Confirm(context.Background(), booking.ConfirmRequest{HoldID: h.ID, Presentante: p.CodiceFiscale, Fruitore: p,
 		Motivazione: "Rinnovo carta d'identità", Telefono: p.Telefono, Extra: extra})

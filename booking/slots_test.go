@@ -264,3 +264,41 @@ func TestOverlappingRangesGiveNoOverlappingSlots(t *testing.T) {
 		t.Fatalf("slots %v, want %s", got, want)
 	}
 }
+
+// TestCounterState: at the counter the minimum notice does not apply; the
+// slot under way can be booked, one that has ended cannot, a closed day and
+// a full slot stay so, and the opening rule holds.
+func TestCounterState(t *testing.T) {
+	r := Resource{ID: 7, Bookable: true, Schedule: Schedule{SlotMinutes: 20, Capacity: 2, MaxSlots: 1,
+		Hours: everyDay("09:00", "12:00"), DaysAhead: 10, MinNoticeMinutes: 120}}
+	now := time.Date(2026, 12, 9, 9, 5, 0, 0, Rome)
+	slot := func(c string) Slot {
+		s, _ := date("2026-12-09").At(clock(c), Rome)
+		return Slot{Start: s, End: s.Add(20 * time.Minute)}
+	}
+	far, _ := date("2026-12-30").At(clock("09:00"), Rome)
+	for _, c := range []struct {
+		what   string
+		sl     Slot
+		closed bool
+		occ    Occupancy
+		want   State
+		free   int
+	}{
+		{"ended", slot("08:40"), false, Occupancy{}, Past, 0},
+		{"under way", slot("09:00"), false, Occupancy{Taken: 1}, Free, 1},
+		{"within the notice", slot("09:20"), false, Occupancy{}, Free, 2},
+		{"full", slot("09:40"), false, Occupancy{Taken: 2}, Taken, 0},
+		{"closed", slot("10:00"), true, Occupancy{}, Closed, 0},
+		{"not yet open", Slot{Start: far, End: far.Add(20 * time.Minute)}, false, Occupancy{}, NotYetOpen, 0},
+	} {
+		if st, free := CounterStateAt(r, c.sl, c.closed, c.occ, now); st != c.want || free != c.free {
+			t.Errorf("%s: %s %d, want %s %d", c.what, st, free, c.want, c.free)
+		}
+		if c.what == "within the notice" {
+			if st, _ := StateAt(r, c.sl, false, c.occ, now); st != Past {
+				t.Errorf("online, a slot within the notice is %s, want past", st)
+			}
+		}
+	}
+}

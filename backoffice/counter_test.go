@@ -1,0 +1,155 @@
+package backoffice_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prenota/prenota/auth"
+	"github.com/prenota/prenota/booking"
+	"github.com/prenota/prenota/internal/testdb"
+)
+
+// counterResource makes, as admin, a bookable resource open every weekday
+// 09:00-12:00 in 20-minute slots of one seat, with an hour of minimum
+// notice online and a required extra field «Tipo di pratica» (a choice).
+func counterResource(t *testing.T, admin *client) string {
+	t.Helper()
+	form := url.Values{"tipo": {"risorsa"}, "name": {"Sportello Anagrafe"}, "kind": {"presenza"},
+		"slot_minutes": {"20"}, "capacity": {"1"}, "max_slots": {"1"}, "days_ahead": {"60"}, "min_notice_minutes": {"60"}, "hold_minutes": {"10"},
+		"extra_n": {"1"}, "extra_name_0": {"tipo"}, "extra_label_0": {"Tipo di pratica"}, "extra_type_0": {"choice"},
+		"extra_required_0": {"on"}, "extra_options_0": {"Carta d'identità, Residenza"}}
+	for wd := 1; wd <= 5; wd++ {
+		form.Set("hours_"+strconv.Itoa(wd), "09:00-12:00")
+	}
+	p := admin.post("/backoffice/risorse/nuova", form)
+	want(t, "create resource", p, http.StatusSeeOther)
+	return strings.TrimPrefix(p.location, "/backoffice/risorse/")
+}
+
+// walkIn is the counter form for demo identity i without email.
+func walkIn(i int, start time.Time) url.Values {
+	p := auth.DemoIdentities[i].Person
+	return url.Values{"start": {strconv.FormatInt(start.UnixMilli(), 10)}, "data": {booking.DateOf(start, booking.Rome).String()},
+		"nome": {p.Nome}, "cognome": {p.Cognome}, "codice_fiscale": {p.CodiceFiscale}, "data_nascita": {p.DataNascita.String()}, "sesso": {p.Sesso},
+		"nazione_nascita": {p.NazioneNascita}, "provincia_nascita": {p.ProvinciaNascita}, "comune_nascita": {p.ComuneNascita},
+		"telefono": {p.Telefono}, "motivazione": {"Rinnovo"}, "extra.tipo": {"Residenza"}}
+}
+
+// TestCounter works a Wednesday at the counter on both engines: a walk-in
+// without email in the slot under way (which the online notice hides), on
+// a resource with a required extra field, refused first with the errors
+// inline and what was typed kept, nothing stored; the receipt to print;
+// search by codice fiscale and by name among the operatore's resources;
+// the CSV of tomorrow and of the week, with exactly their bookings.
+func TestCounter(t *testing.T) {
+	for _, dialect := range testdb.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			var clk clock
+			a, base := startApp(t, dialect, withClock(&clk))
+			admin := newClient(t, base)
+			admin.login("admin")
+			res := counterResource(t, admin)
+			rid, _ := strconv.ParseInt(res, 10, 64)
+			wed := booking.DateOf(monday, booking.Rome).AddDays(2)
+			thu, fri, nextMon := wed.AddDays(1), wed.AddDays(2), wed.AddDays(5)
+			// Bookings made online beforehand: two tomorrow, one on Friday,
+			// one next week.
+			b1, b2 := book(t, a, res, at(thu, "09:00"), 0), book(t, a, res, at(thu, "10:00"), 1)
+			b3, b4 := book(t, a, res, at(fri, "11:00"), 2), book(t, a, res, at(nextMon, "09:00"), 0)
+
+			clk.advance(at(wed, "09:05").Sub(monday)) // Wednesday, 09:05 and a few seconds
+			want(t, "assign", admin.post("/backoffice/operatori/op1/risorse", url.Values{"risorsa": {res}}), http.StatusSeeOther)
+			op := newClient(t, base)
+			op.login("op1")
+
+			// Online the first free slot is 10:20 (an hour's notice); the
+			// counter offers the 09:00 slot under way and the next ones.
+			if av := slotsOn(t, op, res, wed.String()); av.Days[0].Slots[0].State == "free" || av.Days[0].Slots[3].State == "free" {
+				t.Fatalf("online grid offers slots within the notice: %+v", av.Days[0].Slots[:4])
+			}
+			now := at(wed, "09:00")
+			agendaPath := "/backoffice/agenda/" + res + "?data=" + wed.String()
+			want(t, "agenda", op.get(agendaPath), http.StatusOK, `<option value="`+strconv.FormatInt(now.UnixMilli(), 10)+`">09:00-09:20 (1 posto)</option>`,
+				`name="extra.tipo"`, "Tipo di pratica *", `id="cb-email" name="email"`)
+
+			// Refused: a wrong codice fiscale and the required field missing.
+			form := walkIn(3, now)
+			form.Set("codice_fiscale", "DMCNCL01S30D612X")
+			form.Del("extra.tipo")
+			p := op.post("/backoffice/agenda/"+res+"/prenota", form)
+			want(t, "walk-in refused", p, http.StatusUnprocessableEntity, "La prenotazione non è stata registrata",
+				`id="cb-extra-tipo-err">Il campo «Tipo di pratica» è obbligatorio.</div>`, `id="cb-codice_fiscale-err">`,
+				`value="DMCNCL01S30D612X"`, `value="NICCOLÒ"`, `value="320 1112233"`, `value="Rinnovo"`,
+				`<option value="`+strconv.FormatInt(now.UnixMilli(), 10)+`" selected>`)
+			if strings.Contains(p.body, "<h1 class=\"mt-3 mb-4\" data-element=\"page-name\">Errore") {
+				t.Error("a refused walk-in shows the error page")
+			}
+			if es, _ := a.Store.Agenda(context.Background(), rid, now, now.Add(24*time.Hour)); len(es) != 0 {
+				t.Fatalf("a refused walk-in left %d bookings", len(es))
+			}
+			if d, err := a.Service.CounterDay(context.Background(), rid, wed); err != nil || d.Cells[0].State != booking.Free {
+				t.Fatalf("the slot of a refused walk-in is not free: %v %v", d.Cells[0].State, err)
+			}
+
+			// Booked: no email, the slot under way.
+			p = op.post("/backoffice/agenda/"+res+"/prenota", walkIn(3, now))
+			want(t, "walk-in", p, http.StatusSeeOther)
+			if !strings.HasPrefix(p.location, "/backoffice/prenotazioni/") {
+				t.Fatalf("walk-in without email goes to %q, want the booking's page", p.location)
+			}
+			bid := strings.TrimPrefix(p.location, "/backoffice/prenotazioni/")
+			w, err := a.Store.Booking(context.Background(), bid)
+			if err != nil || !w.Start.Equal(now) || w.Fruitore.Email != "" || w.Extra["tipo"] != "Residenza" || w.Status != booking.Confirmed {
+				t.Fatalf("walk-in booking: %+v %v", w, err)
+			}
+			want(t, "booking page", op.get(p.location), http.StatusOK, "stampi la ricevuta", `href="/backoffice/prenotazioni/`+bid+`/ricevuta.pdf"`)
+			pdf := op.get(p.location + "/ricevuta.pdf")
+			if pdf.status != http.StatusOK || pdf.header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(pdf.body, "%PDF-") {
+				t.Fatalf("receipt: %d %q %.8q", pdf.status, pdf.header.Get("Content-Type"), pdf.body)
+			}
+			want(t, "the slot is taken", op.post("/backoffice/agenda/"+res+"/prenota", walkIn(2, now)), http.StatusConflict, `value="FERRARI"`, `<div class="alert alert-danger" role="alert">`)
+
+			// Search by codice fiscale (one booking: its page) and by name.
+			cf := auth.DemoIdentities[3].Person.CodiceFiscale
+			if p := op.get("/backoffice/cerca?codice=" + strings.ToLower(cf)); p.status != http.StatusSeeOther || p.location != "/backoffice/prenotazioni/"+bid {
+				t.Fatalf("search by codice fiscale: %d %q", p.status, p.location)
+			}
+			byName := op.get("/backoffice/cerca?codice=" + url.QueryEscape("rossi  mario"))
+			want(t, "search by name", byName, http.StatusOK, "2 prenotazioni", b1.Code, b4.Code)
+			if strings.Contains(byName.body, b2.Code) || strings.Contains(byName.body, w.Code) {
+				t.Error("search by name lists another person's booking")
+			}
+			want(t, "search by first name first", op.get("/backoffice/cerca?codice=MARIO+ROSSI"), http.StatusOK, b1.Code, b4.Code)
+			want(t, "search too short", op.get("/backoffice/cerca?codice=ro"), http.StatusUnprocessableEntity, "almeno tre lettere")
+			want(t, "admin finds it too", admin.get("/backoffice/cerca?codice=FERRARI"), http.StatusSeeOther)
+			want(t, "unassign", admin.post("/backoffice/operatori/op1/risorse", url.Values{}), http.StatusSeeOther)
+			want(t, "search outside one's resources", op.get("/backoffice/cerca?codice=ROSSI"), http.StatusOK, "Nessuna prenotazione delle sue risorse")
+			want(t, "reassign", admin.post("/backoffice/operatori/op1/risorse", url.Values{"risorsa": {res}}), http.StatusSeeOther)
+
+			// The CSV of the day and of the week the page shows.
+			want(t, "week view", op.get("/backoffice/agenda/"+res+"?data="+thu.String()+"&vista=settimana"), http.StatusOK,
+				`/backoffice/agenda/`+res+`/prenotazioni.csv?data=`+thu.String()+`&amp;vista=settimana`)
+			codes := func(path string) []string {
+				p := op.get(path)
+				want(t, path, p, http.StatusOK)
+				var out []string
+				for _, line := range strings.Split(strings.TrimSuffix(p.body, "\r\n"), "\r\n")[1:] {
+					out = append(out, strings.Split(line, ";")[3])
+				}
+				return out
+			}
+			csvPath := "/backoffice/agenda/" + res + "/prenotazioni.csv?data=" + thu.String()
+			if got := strings.Join(codes(csvPath+"&vista=giorno"), " "); got != b1.Code+" "+b2.Code {
+				t.Errorf("CSV of tomorrow: %s, want %s %s", got, b1.Code, b2.Code)
+			}
+			if got := strings.Join(codes(csvPath+"&vista=settimana"), " "); got != w.Code+" "+b1.Code+" "+b2.Code+" "+b3.Code {
+				t.Errorf("CSV of the week: %s, want %s %s %s %s", got, w.Code, b1.Code, b2.Code, b3.Code)
+			}
+		})
+	}
+}
