@@ -72,7 +72,8 @@ func waitText(t *testing.T, ctx context.Context, sel, want string) {
 // preview follow an edit of the schedule, and checks every back-office page
 // against axe-core's WCAG 2.1 AA rules (SQLite only).
 func TestBrowserAdmin(t *testing.T) {
-	a, base := startApp(t, "sqlite")
+	var clk clock
+	a, base := startApp(t, "sqlite", withClock(&clk))
 	ctx := browsertest.New(t, browsertest.Desktop())
 	browsertest.Navigate(ctx, t, base+"/auth/password?next=/backoffice/")
 	run(t, ctx, chromedp.SetValue("#login", "admin"), chromedp.SetValue("#password", password))
@@ -266,6 +267,7 @@ func TestBrowserAdmin(t *testing.T) {
 	// cancelled with a reason, a citizen booked at the counter, the CSV export.
 	today := booking.DateOf(monday, booking.Rome)
 	b2, b3 := book(t, a, res, at(today, "11:00"), 1), book(t, a, res, at(today, "11:30"), 2)
+	clk.advance(at(today, "11:00").Sub(monday)) // b2's appointment has started: «Non presentato» is offered
 	admin := newClient(t, base)
 	admin.login("admin")
 	want(t, "assign", admin.post("/backoffice/operatori/op1/risorse", map[string][]string{"risorsa": {res}}), http.StatusSeeOther)
@@ -309,9 +311,9 @@ func TestBrowserAdmin(t *testing.T) {
 	p := auth.DemoIdentities[3].Person
 	start := get(t, op, chromedp.Evaluate[string](`document.querySelector('#cb-start option').value`))
 	run(t, op, chromedp.SetValue("#cb-start", start), chromedp.SetValue("#cb-nome", p.Nome), chromedp.SetValue("#cb-cognome", p.Cognome),
-		chromedp.SetValue("#cb-cf", p.CodiceFiscale), chromedp.SetValue("#cb-nascita", p.DataNascita.String()), chromedp.SetValue("#cb-sesso", p.Sesso),
-		chromedp.SetValue("#cb-prov", p.ProvinciaNascita), chromedp.SetValue("#cb-comune", p.ComuneNascita), chromedp.SetValue("#cb-email", p.Email),
-		chromedp.SetValue("#cb-tel", p.Telefono), chromedp.SetValue("#cb-motivo", "Passaporto"))
+		chromedp.SetValue("#cb-codice_fiscale", p.CodiceFiscale), chromedp.SetValue("#cb-data_nascita", p.DataNascita.String()), chromedp.SetValue("#cb-sesso", p.Sesso),
+		chromedp.SetValue("#cb-provincia_nascita", p.ProvinciaNascita), chromedp.SetValue("#cb-comune_nascita", p.ComuneNascita), chromedp.SetValue("#cb-email", p.Email),
+		chromedp.SetValue("#cb-telefono", p.Telefono), chromedp.SetValue("#cb-motivazione", "Passaporto"))
 	browsertest.ClickAndLoad(op, t, `form[action$="/prenota"] button[type=submit]`)
 	browsertest.WaitVisible(op, t, "#agenda tbody tr:nth-child(4)")
 	counter := get(t, op, chromedp.Evaluate[string](`[...document.querySelectorAll('#agenda tr[data-code]')].find(r => r.innerText.includes('`+p.CodiceFiscale+`'))?.dataset.code || ''`))
