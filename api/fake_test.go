@@ -73,6 +73,9 @@ func (f *fakeStore) FutureBookings(context.Context, int64, time.Time) ([]booking
 	return nil, nil
 }
 func (f *fakeStore) Realign(context.Context, string, int64, []time.Time, int) error { return nil }
+func (f *fakeStore) MoveBookings(context.Context, []booking.Move, booking.Guard) ([]booking.Booking, error) {
+	return nil, nil
+}
 func (f *fakeStore) Openings(context.Context, booking.Date, booking.Date) ([]booking.Opening, error) {
 	return nil, nil
 }

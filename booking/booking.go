@@ -69,6 +69,19 @@ type Booking struct {
 	// (Presentante, Fruitore, Motivazione, Telefono, Nota, Extra,
 	// CancelReason); zero while they are kept.
 	AnonymisedAt time.Time
+	// Sequence counts the moves to another slot (the calendar event's
+	// SEQUENCE); MovedFrom is the start before the last one (zero if never
+	// moved).
+	Sequence  int
+	MovedFrom time.Time
+}
+
+// Move is a booking to move onto Slots of resource ResourceID.
+type Move struct {
+	BookingID    string
+	ResourceID   int64
+	ResourceName string
+	Slots        []Slot
 }
 
 // Anonymised reports whether b's personal data was purged.

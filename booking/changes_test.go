@@ -189,6 +189,9 @@ func (m *memStore) FutureBookings(_ context.Context, id int64, after time.Time) 
 	})
 	return out, nil
 }
+func (m *memStore) MoveBookings(context.Context, []Move, Guard) ([]Booking, error) {
+	return nil, errors.New("memStore: moves are tested on the SQL store")
+}
 func (m *memStore) Realign(_ context.Context, id string, _ int64, starts []time.Time, _ int) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -104,6 +104,13 @@ type Store interface {
 	// Realign moves a confirmed booking's seats onto the given slot starts
 	// (a free seat among capacity at each); EConflict when one has none.
 	Realign(ctx context.Context, bookingID string, resourceID int64, starts []time.Time, capacity int) error
+	// MoveBookings moves confirmed bookings that have not started onto new
+	// slots, all in one transaction: their seats are freed and a free seat
+	// of each new slot (among g.Capacity) is claimed with the claim
+	// statement; each booking's Sequence grows and MovedFrom keeps its old
+	// start; a "moved" message is queued for each. EConflict when a seat is
+	// gone or a booking has started or is cancelled: nothing changes.
+	MoveBookings(ctx context.Context, moves []Move, g Guard) ([]Booking, error)
 	// Cancel cancels a confirmed booking that has not started yet (by the
 	// database clock) and frees its seats. EConflict when it has started or is
 	// already cancelled; ENotFound when there is none.

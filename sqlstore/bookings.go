@@ -31,15 +31,15 @@ func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, e Event) error {
 }
 
 const bookingColumns = `id, code, resource_id, resource_name, starts_at, ends_at, slots, presentante, fruitore, motivazione,
-	telefono, nota, extra, status, created_at, cancelled_at, cancel_reason, hold_id, COALESCE(idempotency_key, ''), anonymised_at`
+	telefono, nota, extra, status, created_at, cancelled_at, cancel_reason, hold_id, COALESCE(idempotency_key, ''), anonymised_at, sequence, moved_from`
 
 func scanBooking(sc interface{ Scan(...any) error }) (booking.Booking, error) {
 	var b booking.Booking
 	var start, end, created int64
-	var cancelled, anonymised sql.NullInt64
+	var cancelled, anonymised, movedFrom sql.NullInt64
 	var fruitore, extra string
 	err := sc.Scan(&b.ID, &b.Code, &b.ResourceID, &b.ResourceName, &start, &end, &b.Slots, &b.Presentante, &fruitore, &b.Motivazione,
-		&b.Telefono, &b.Nota, &extra, &b.Status, &created, &cancelled, &b.CancelReason, &b.HoldID, &b.IdempotencyKey, &anonymised)
+		&b.Telefono, &b.Nota, &extra, &b.Status, &created, &cancelled, &b.CancelReason, &b.HoldID, &b.IdempotencyKey, &anonymised, &b.Sequence, &movedFrom)
 	if err != nil {
 		return b, err
 	}
@@ -55,6 +55,9 @@ func scanBooking(sc interface{ Scan(...any) error }) (booking.Booking, error) {
 	}
 	if anonymised.Valid {
 		b.AnonymisedAt = time.UnixMilli(anonymised.Int64)
+	}
+	if movedFrom.Valid {
+		b.MovedFrom = time.UnixMilli(movedFrom.Int64)
 	}
 	return b, nil
 }
