@@ -216,6 +216,26 @@ type bookingPage struct {
 	Extra      [][2]string
 	Error      string
 	Started    bool // the appointment has started: "Non presentato" may be marked
+	Targets    []booking.Resource // where staff may move it
+	MoveError  string
+	MoveForm   url.Values
+}
+
+// Move is the value of input name of the move form: what was typed, or
+// the booking's own.
+func (p bookingPage) Move(name string) string {
+	if p.MoveForm != nil {
+		return p.MoveForm.Get(name)
+	}
+	switch name {
+	case "risorsa":
+		return strconv.FormatInt(p.B.ResourceID, 10)
+	case "data":
+		return booking.DateOf(p.B.Start, booking.Rome).String()
+	case "ora":
+		return p.B.Start.In(booking.Rome).Format("15:04")
+	}
+	return ""
 }
 
 func (s *server) staffBooking(r *http.Request, st *staff) (booking.Booking, error) {
@@ -241,6 +261,11 @@ func (s *server) bookingData(r *http.Request, st *staff, b booking.Booking) (boo
 		return p, err
 	}
 	p.R = res
+	for _, t := range st.all {
+		if t.Bookable && st.can(t.ID) {
+			p.Targets = append(p.Targets, t)
+		}
+	}
 	for k, v := range b.Extra {
 		p.Extra = append(p.Extra, [2]string{labelOf(res, k), v})
 	}

@@ -156,6 +156,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /backoffice/prenotazioni/{bid}/ricevuta.pdf", s.handle(any, s.receiptPDF))
 	mux.Handle("POST /backoffice/prenotazioni/{bid}/presenza", s.handle(any, s.markAttendance))
 	mux.Handle("POST /backoffice/prenotazioni/{bid}/annulla", s.handle(any, s.cancelBooking))
+	mux.Handle("POST /backoffice/prenotazioni/{bid}/sposta", s.handle(any, s.moveBooking))
 	mux.Handle("GET /backoffice/cerca", s.handle(any, s.search))
 
 	mux.Handle("GET /backoffice/statistiche", s.handle(any, s.statsPageHandler))
@@ -419,6 +420,7 @@ const (
 	AuditAttendance        = "attendance_marked"
 	AuditAgendaExported    = "agenda_exported"
 	AuditCounterBooking    = "counter_booking"
+	AuditBookingMoved      = "booking_moved"
 	AuditTokenCreated      = "token_created"
 	AuditTokenRevoked      = "token_revoked"
 	AuditSettingsUpdated   = "settings_updated"

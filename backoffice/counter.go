@@ -199,3 +199,46 @@ func (s *server) receiptPDF(w http.ResponseWriter, r *http.Request, st *staff) e
 	_, err = w.Write(buf.Bytes())
 	return err
 }
+
+// moveBooking moves a booking to the day, time and resource of the form
+// ("Sposta"): the seats move in one transaction, the citizen gets an email
+// with the new time and an updated calendar file. A refusal shows the
+// booking's page again with the reason and what was typed.
+func (s *server) moveBooking(w http.ResponseWriter, r *http.Request, st *staff) error {
+	b, err := s.staffBooking(r, st)
+	if err != nil {
+		return err
+	}
+	f := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	to, _ := strconv.ParseInt(f("risorsa"), 10, 64)
+	var moved booking.Booking
+	day, derr := parseDay(f("data"))
+	clock, cerr := booking.ParseClock(f("ora"))
+	switch {
+	case to == 0 || !st.can(to):
+		err = booking.Invalid(booking.FieldError{Field: "risorsa", Message: "Scelga una delle risorse assegnate a lei."})
+	case derr != nil:
+		err = booking.Invalid(booking.FieldError{Field: "data", Message: "Scriva il nuovo giorno come gg/mm/aaaa."})
+	case cerr != nil:
+		err = booking.Invalid(booking.FieldError{Field: "ora", Message: "Scriva il nuovo orario come 09:30."})
+	default:
+		start, _ := day.At(clock, booking.Rome)
+		moved, err = s.svc.Move(r.Context(), booking.MoveRequest{BookingID: b.ID, ResourceID: to, Start: start})
+	}
+	if err != nil {
+		switch booking.ErrorCode(err) {
+		case booking.EInvalid, booking.EConflict, booking.EGone:
+		default:
+			return err
+		}
+		p, perr := s.bookingData(r, st, b)
+		if perr != nil {
+			return perr
+		}
+		p.MoveError, p.MoveForm = booking.ErrorMessage(err), r.PostForm
+		return s.render(w, r, "prenotazione", p, counterStatus(err))
+	}
+	s.audit(r, AuditBookingMoved, b.ID, b.Code+": "+b.Start.In(booking.Rome).Format("02/01/2006 15:04")+" → "+moved.Start.In(booking.Rome).Format("02/01/2006 15:04")+" ("+moved.ResourceName+")")
+	return s.redirect(w, r, agendaURL(moved), "success", "La prenotazione "+b.Code+" è stata spostata al "+
+		moved.Start.In(booking.Rome).Format("02/01/2006 alle 15:04")+"; il cittadino riceverà un'email con il nuovo orario.")
+}

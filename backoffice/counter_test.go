@@ -153,3 +153,65 @@ func TestCounter(t *testing.T) {
 		})
 	}
 }
+
+// TestMoveFromBackOffice: the operatore moves a booking to another day
+// (both engines): the old seat is free, the new one taken, the citizen's
+// email gives the new time with a calendar file of the same UID and
+// SEQUENCE 1; a move onto a taken slot is refused on the page, the booking
+// as it was.
+func TestMoveFromBackOffice(t *testing.T) {
+	for _, dialect := range testdb.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			a, base := startApp(t, dialect)
+			admin := newClient(t, base)
+			admin.login("admin")
+			res := counterResource(t, admin)
+			rid, _ := strconv.ParseInt(res, 10, 64)
+			thu := booking.DateOf(monday, booking.Rome).AddDays(3)
+			fri := thu.AddDays(1)
+			b1, b2 := book(t, a, res, at(thu, "09:00"), 0), book(t, a, res, at(thu, "10:00"), 1)
+			want(t, "assign", admin.post("/backoffice/operatori/op1/risorse", url.Values{"risorsa": {res}}), http.StatusSeeOther)
+			op := newClient(t, base)
+			op.login("op1")
+			want(t, "booking page", op.get("/backoffice/prenotazioni/"+b1.ID), http.StatusOK, "Sposta la prenotazione", `value="09:00"`)
+
+			p := op.post("/backoffice/prenotazioni/"+b1.ID+"/sposta", url.Values{"risorsa": {res}, "data": {fri.String()}, "ora": {"10:00"}})
+			want(t, "move", p, http.StatusSeeOther)
+			got, err := a.Store.Booking(context.Background(), b1.ID)
+			if err != nil || !got.Start.Equal(at(fri, "10:00")) || got.Sequence != 1 || !got.MovedFrom.Equal(b1.Start) {
+				t.Fatalf("moved booking: %+v %v", got, err)
+			}
+			if d, _ := a.Service.CounterDay(context.Background(), rid, thu); d.Cells[0].State != booking.Free {
+				t.Errorf("the old seat is %s", d.Cells[0].State)
+			}
+			if d, _ := a.Service.CounterDay(context.Background(), rid, fri); d.Cells[3].State != booking.Taken {
+				t.Errorf("the new seat is %s", d.Cells[3].State)
+			}
+			m := mailFor(t, a.Store, "Prenotazione spostata")
+			for _, f := range []string{"10/12/2026 alle 09:00", "11/12/2026", "10:00", b1.Code} {
+				if !strings.Contains(m.Text, f) {
+					t.Errorf("the email of the move lacks %q:\n%s", f, m.Text)
+				}
+			}
+			var cal string
+			for _, at := range m.Attachments {
+				if strings.HasSuffix(at.Name, ".ics") {
+					cal = string(at.Data)
+				}
+			}
+			if !strings.Contains(cal, "SEQUENCE:1\r\n") || !strings.Contains(cal, "UID:"+b1.ID+"@") || !strings.Contains(cal, "DTSTART:20261211T090000Z") {
+				t.Errorf("calendar file of the move:\n%s", cal)
+			}
+
+			// Onto b2's seat: refused, b1 stays where it is.
+			p = op.post("/backoffice/prenotazioni/"+b1.ID+"/sposta", url.Values{"risorsa": {res}, "data": {thu.String()}, "ora": {"10:00"}})
+			want(t, "move onto a taken seat", p, http.StatusConflict, "Sposta la prenotazione", `value="10:00"`, `role="alert"`)
+			if again, _ := a.Store.Booking(context.Background(), b1.ID); !again.Start.Equal(got.Start) || again.Sequence != 1 {
+				t.Errorf("after a refused move: %+v", again)
+			}
+			if again, _ := a.Store.Booking(context.Background(), b2.ID); !again.Start.Equal(b2.Start) || again.Sequence != 0 {
+				t.Errorf("the other booking: %+v", again)
+			}
+		})
+	}
+}

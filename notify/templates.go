@@ -24,10 +24,11 @@ const (
 	Confirmation Kind = "confirmation" // the booking is made
 	Cancellation Kind = "cancellation" // the booking is cancelled
 	Reminder     Kind = "reminder"     // the appointment is near
+	Moved        Kind = "moved"        // the booking is moved to another slot
 )
 
 // Kinds are every kind, in order.
-var Kinds = []Kind{Confirmation, Cancellation, Reminder}
+var Kinds = []Kind{Confirmation, Cancellation, Reminder, Moved}
 
 // Data is what a message's templates see.
 type Data struct {
@@ -40,6 +41,8 @@ type Data struct {
 	FruitoreLine  string // "NOME COGNOME – dd/mm/yyyy – CF. XXXXXXXXXXXXXXXX"
 	Date          string // dd/mm/yyyy, Europe/Rome
 	Time          string // hh:mm
+	OldDate       string // before the last move: dd/mm/yyyy, or "" if never moved
+	OldTime       string // hh:mm
 	EndTime       string // hh:mm, or ""
 	Address       string // where an in-person appointment takes place
 	ByPhone       bool
@@ -72,6 +75,10 @@ func NewData(st booking.Settings, r booking.Resource, b booking.Booking, baseURL
 	d.FruitoreLine = strings.Join(parts, " – ")
 	start := b.Start.In(booking.Rome)
 	d.Date, d.Time = start.Format("02/01/2006"), start.Format("15:04")
+	if !b.MovedFrom.IsZero() {
+		old := b.MovedFrom.In(booking.Rome)
+		d.OldDate, d.OldTime = old.Format("02/01/2006"), old.Format("15:04")
+	}
 	if !b.End.IsZero() {
 		d.EndTime = b.End.In(booking.Rome).Format("15:04")
 	}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/mail"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -63,6 +64,7 @@ const (
 const (
 	eventConfirmed = "booking_confirmed"
 	eventCancelled = "booking_cancelled"
+	eventMoved     = "booking_moved"
 )
 
 // job is the body of a delivery: one message of one kind, on one channel,
@@ -367,6 +369,8 @@ func (w *Worker) fanOut(ctx context.Context) bool {
 			kind = Confirmation
 		case eventCancelled:
 			kind = Cancellation
+		case eventMoved:
+			kind = Moved
 		}
 	}
 	var ds [][]byte
@@ -564,6 +568,10 @@ func (w *Worker) deliver(ctx context.Context, id goqite.ID, j job) error {
 		if !b.Start.After(w.cfg.Now()) {
 			return fmt.Errorf("%w: appointment already started", errSkip)
 		}
+	case Moved:
+		if b.Status != booking.Confirmed {
+			return fmt.Errorf("%w: booking cancelled after its move", errSkip)
+		}
 	case Cancellation:
 	default:
 		return fmt.Errorf("%w: unknown kind %q", errSkip, j.Kind)
@@ -704,6 +712,12 @@ func (w *Worker) email(k Kind, d Data, c Content) (*Email, error) {
 		err = ics()
 	case Reminder:
 		err = pdf()
+	case Moved:
+		// One message per move: the calendar file's SEQUENCE tells them apart.
+		e.MessageID = string(k) + "-" + strconv.Itoa(b.Sequence) + "." + b.ID + "@" + domain
+		if err = pdf(); err == nil {
+			err = ics()
+		}
 	}
 	return e, err
 }

@@ -19,7 +19,8 @@ const ProdID = "-//Prenota//Prenota//IT"
 //
 // A confirmed booking is published (METHOD:PUBLISH, STATUS:CONFIRMED,
 // SEQUENCE:0); a cancelled one cancels the same event (METHOD:CANCEL,
-// STATUS:CANCELLED, SEQUENCE:1), so a calendar that imported the first file
+// STATUS:CANCELLED, SEQUENCE:1); each move of the booking adds one to the
+// SEQUENCE, so a calendar that imported the first file
 // removes the entry on importing the second. The UID is
 // "<booking ID>@<host of baseURL>" and the URL is baseURL + "/prenotazioni/<ID>".
 // Times are in UTC. DTSTAMP is when the booking was made (or cancelled), so
@@ -42,9 +43,10 @@ func ICS(d Data, baseURL string) ([]byte, error) {
 	cal := ics.NewCalendarFor("Prenota")
 	cal.SetProductId(ProdID)
 	cal.SetCalscale("GREGORIAN")
-	method, status, sequence := ics.MethodPublish, ics.ObjectStatusConfirmed, 0
+	// Each move of the booking increments the sequence; cancelling, once more.
+	method, status, sequence := ics.MethodPublish, ics.ObjectStatusConfirmed, b.Sequence
 	if cancelled {
-		method, status, sequence = ics.MethodCancel, ics.ObjectStatusCancelled, 1
+		method, status, sequence = ics.MethodCancel, ics.ObjectStatusCancelled, b.Sequence+1
 	}
 	cal.SetMethod(method)
 
