@@ -215,7 +215,7 @@ type bookingPage struct {
 	Back       string
 	Extra      [][2]string
 	Error      string
-	Started    bool // the appointment has started: "Non presentato" may be marked
+	Started    bool               // the appointment has started: "Non presentato" may be marked
 	Targets    []booking.Resource // where staff may move it
 	MoveError  string
 	MoveForm   url.Values
