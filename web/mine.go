@@ -64,6 +64,9 @@ func (s *server) bookings(w http.ResponseWriter, r *http.Request, id auth.Identi
 			row.Status = "Scaduta: appuntamento passato"
 		default:
 			row.Cancellable = true
+			if !b.MovedFrom.IsZero() {
+				row.Status = "Spostata: prima era il " + rome(b.MovedFrom).Format("02/01/2006 alle 15:04")
+			}
 		}
 		if b.Presentante != b.Fruitore.CodiceFiscale {
 			row.ForOther, row.Presentante = true, b.Presentante

@@ -5,7 +5,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/prenota/prenota/booking"
 	"github.com/prenota/prenota/internal/testdb"
 )
 
@@ -64,6 +66,29 @@ func TestMyBookings(t *testing.T) {
 			if strings.Contains(cancelled.body, `id="disdici"`) {
 				t.Error(`a cancelled booking's page offers "Disdici"`)
 			}
+		})
+	}
+}
+
+// TestMovedBooking: a booking the Comune moved shows in "Le mie
+// prenotazioni" as "Spostata" with its old time, still cancellable.
+func TestMovedBooking(t *testing.T) {
+	for _, dialect := range testdb.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			a, base := startApp(t, dialect, 0, monday)
+			mario := newClient(t, base)
+			mario.login(marioCF)
+			id := book(t, mario, "2026-12-10", "10:00")
+			b, err := a.Store.Booking(context.Background(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := a.Service.Move(context.Background(), booking.MoveRequest{BookingID: id, Start: b.Start.Add(2 * time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+			want(t, "list", mario.get("/prenotazioni"), 200, `Stato: Spostata: prima era il 10/12/2026 alle 10:00`, `Da: 10/12/2026 12:00`,
+				`href="/prenotazioni/`+id+`/disdici"`)
 		})
 	}
 }
