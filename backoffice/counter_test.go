@@ -215,3 +215,42 @@ func TestMoveFromBackOffice(t *testing.T) {
 		})
 	}
 }
+
+// TestMoveDayFromBackOffice: the preview of a day's move says where each
+// booking lands and which cannot; the move takes them all, at their times.
+func TestMoveDayFromBackOffice(t *testing.T) {
+	for _, dialect := range testdb.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			a, base := startApp(t, dialect)
+			admin := newClient(t, base)
+			admin.login("admin")
+			res := counterResource(t, admin)
+			thu := booking.DateOf(monday, booking.Rome).AddDays(3)
+			fri, mon := thu.AddDays(1), thu.AddDays(4)
+			day := []booking.Booking{book(t, a, res, at(thu, "09:00"), 0), book(t, a, res, at(thu, "10:00"), 1), book(t, a, res, at(thu, "11:00"), 2)}
+			book(t, a, res, at(fri, "10:00"), 3)
+			path := "/backoffice/agenda/" + res + "/sposta-giorno"
+			want(t, "agenda link", admin.get("/backoffice/agenda/"+res+"?data="+thu.String()), http.StatusOK, `href="`+path+`?data=`+thu.String()+`"`)
+
+			p := admin.get(path + "?data=" + thu.String() + "&a_risorsa=" + res + "&a_data=" + fri.String())
+			want(t, "preview onto a taken seat", p, http.StatusOK, "Nessun posto libero alle 10:00", "Non tutte le prenotazioni trovano posto")
+			if strings.Contains(p.body, `method="post" action="`+path+`"`) {
+				t.Error("the preview offers a move that cannot be made")
+			}
+			p = admin.get(path + "?data=" + thu.String() + "&a_risorsa=" + res + "&a_data=" + mon.String())
+			want(t, "preview", p, http.StatusOK, "Sposta 3 prenotazioni", "14/12/2026 09:00", "14/12/2026 11:00")
+			if n := strings.Count(p.body, "Posto disponibile"); n != 3 {
+				t.Errorf("preview: %d bookings land, want 3", n)
+			}
+			want(t, "move the day", admin.post(path, url.Values{"data": {thu.String()}, "a_risorsa": {res}, "a_data": {mon.String()}}), http.StatusSeeOther)
+			for _, b := range day {
+				got, _ := a.Store.Booking(context.Background(), b.ID)
+				if booking.DateOf(got.Start, booking.Rome) != mon || got.Start.In(booking.Rome).Format("15:04") != b.Start.In(booking.Rome).Format("15:04") || got.Sequence != 1 {
+					t.Errorf("%s after the move: %s seq %d", b.Code, got.Start, got.Sequence)
+				}
+			}
+			want(t, "nothing left to move", admin.post(path, url.Values{"data": {thu.String()}, "a_risorsa": {res}, "a_data": {mon.String()}}), http.StatusUnprocessableEntity,
+				"non ha prenotazioni confermate da spostare")
+		})
+	}
+}
