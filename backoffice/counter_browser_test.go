@@ -131,6 +131,18 @@ func TestBrowserCounter(t *testing.T) {
 			if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
 				t.Fatal(err)
 			}
+
+			// Rescheduling: a booking's «Sposta» form, the preview of a day's move.
+			browsertest.Navigate(ctx, t, base+"/backoffice/prenotazioni/"+b1.ID)
+			browsertest.WaitVisible(ctx, t, `form[action$="/sposta"]`)
+			browsertest.Axe(ctx, t, "booking with Sposta "+view.name)
+			browsertest.Navigate(ctx, t, base+"/backoffice/agenda/"+res+"/sposta-giorno?data="+thu.String()+"&a_risorsa="+res+"&a_data="+fri.String())
+			browsertest.WaitVisible(ctx, t, "#anteprima-spostamento")
+			if n := browsertest.Count(ctx, t, "#anteprima-spostamento tbody tr"); n != 2 {
+				t.Errorf("preview: %d rows, want 2", n)
+			}
+			browsertest.Axe(ctx, t, "move preview "+view.name)
+			browsertest.Screenshot(ctx, t, "sposta-giorno")
 		})
 	}
 }
