@@ -75,10 +75,24 @@ func (s *server) createToken(w http.ResponseWriter, r *http.Request, st *staff) 
 
 func (s *server) revokeToken(w http.ResponseWriter, r *http.Request, st *staff) error {
 	id := r.PathValue("tid")
+	name := id
+	ts, err := s.store.Tokens(r.Context())
+	if err != nil {
+		return err
+	}
+	for _, t := range ts {
+		if t.ID == id {
+			name = t.Name
+		}
+	}
+	if ok, err := s.confirmed(w, r, st, confirmPage{Question: "Revocare il token «" + name + "»? Le applicazioni che lo usano non potranno più accedere.",
+		Button: "Sì, revoca «" + name + "»", Back: "/backoffice/token"}); !ok {
+		return err
+	}
 	if err := s.store.RevokeToken(r.Context(), id, s.svc.Now()); err != nil {
 		return err
 	}
-	s.audit(r, AuditTokenRevoked, id, "")
+	s.audit(r, AuditTokenRevoked, id, name)
 	return s.redirect(w, r, "/backoffice/token", "success", "Il token è stato revocato.")
 }
 

@@ -98,7 +98,7 @@ type server struct {
 }
 
 // pageFiles are the templates of the pages; each also gets partials.html.
-var pageFiles = []string{"home", "errore", "risorse", "risorsa", "chiusure", "orfane", "agenda", "prenotazione", "cerca", "sposta_giorno", "token", "testi", "testi_email", "operatori", "operatore", "audit", "statistiche"}
+var pageFiles = []string{"home", "errore", "risorse", "risorsa", "chiusure", "orfane", "agenda", "prenotazione", "cerca", "sposta_giorno", "conferma", "token", "testi", "testi_email", "operatori", "operatore", "audit", "statistiche"}
 
 // New returns the handler of /backoffice/. Every template is parsed here.
 func New(cfg Config) (http.Handler, error) {

@@ -419,7 +419,7 @@ func TestBackOffice(t *testing.T) {
 			hold := `{"resource_id":` + res + `,"start":"` + at(next, "09:00").Format(time.RFC3339) + `","slots":1}`
 			want(t, "read token books", api.do("POST", "/api/v1/holds", strings.NewReader(hold), "application/json"), http.StatusForbidden)
 			ts, _ := a.Store.Tokens(context.Background())
-			want(t, "revoke", admin.post("/backoffice/token/"+ts[0].ID+"/revoca", nil), http.StatusSeeOther)
+			want(t, "revoke", admin.post("/backoffice/token/"+ts[0].ID+"/revoca", url.Values{"conferma": {"sì"}}), http.StatusSeeOther)
 			want(t, "revoked token", api.get("/api/v1/resources/"+res+"/availability?from="+next.String()+"&days=1"), http.StatusUnauthorized)
 			tp = admin.post("/backoffice/token", url.Values{"name": {"Sito"}, "scope": {"book"}})
 			api.bearer = regexp.MustCompile(`prn_[A-Za-z0-9_-]{43}`).FindString(tp.body)

@@ -254,3 +254,43 @@ func TestMoveDayFromBackOffice(t *testing.T) {
 		})
 	}
 }
+
+// TestConfirmations: deleting a resource and revoking a token ask first;
+// only the confirmed request acts (both engines).
+func TestConfirmations(t *testing.T) {
+	for _, dialect := range testdb.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			a, base := startApp(t, dialect)
+			admin := newClient(t, base)
+			admin.login("admin")
+			p := admin.post("/backoffice/risorse/nuova", url.Values{"tipo": {"gruppo"}, "name": {"Ufficio da chiudere"}})
+			want(t, "create group", p, http.StatusSeeOther)
+			id, _ := strconv.ParseInt(strings.TrimPrefix(p.location, "/backoffice/risorse/"), 10, 64)
+			del := "/backoffice/risorse/" + strconv.FormatInt(id, 10) + "/elimina"
+			want(t, "delete asks", admin.post(del, nil), http.StatusOK, "Eliminare «Ufficio da chiudere»?", `<input type="hidden" name="conferma" value="sì">`,
+				`action="`+del+`"`)
+			if _, err := a.Store.Resource(context.Background(), id); err != nil {
+				t.Fatalf("deleted without confirmation: %v", err)
+			}
+			want(t, "delete confirmed", admin.post(del, url.Values{"conferma": {"sì"}}), http.StatusSeeOther)
+			if _, err := a.Store.Resource(context.Background(), id); booking.ErrorCode(err) != booking.ENotFound {
+				t.Fatalf("not deleted: %v", err)
+			}
+
+			want(t, "token", admin.post("/backoffice/token", url.Values{"name": {"Totem"}, "scope": {"read"}}), http.StatusOK)
+			ts, _ := a.Store.Tokens(context.Background())
+			rev := "/backoffice/token/" + ts[0].ID + "/revoca"
+			want(t, "revoke asks", admin.post(rev, nil), http.StatusOK, "Revocare il token «Totem»?")
+			if ts, _ := a.Store.Tokens(context.Background()); !ts[0].RevokedAt.IsZero() {
+				t.Fatal("revoked without confirmation")
+			}
+			want(t, "revoke confirmed", admin.post(rev, url.Values{"conferma": {"sì"}}), http.StatusSeeOther)
+			if ts, _ := a.Store.Tokens(context.Background()); ts[0].RevokedAt.IsZero() {
+				t.Fatal("not revoked")
+			}
+			if log := auditLog(t, a.Store, auth.AuditFilter{Action: "token_revoked"}); len(log) != 1 || log[0].Detail != "Totem" {
+				t.Errorf("audit of the revocation: %+v", log)
+			}
+		})
+	}
+}

@@ -490,6 +490,10 @@ func (s *server) deleteResource(w http.ResponseWriter, r *http.Request, st *staf
 	if err != nil {
 		return err
 	}
+	if ok, err := s.confirmed(w, r, st, confirmPage{Question: "Eliminare «" + res.Name + "»? L'operazione non si può annullare.",
+		Button: "Sì, elimina «" + res.Name + "»", Back: "/backoffice/risorse"}); !ok {
+		return err
+	}
 	if err := s.svc.DeleteResource(r.Context(), res); err != nil {
 		return err
 	}

@@ -88,7 +88,7 @@ func TestTokenLastUse(t *testing.T) {
 			}
 			want(t, "token page", admin.get("/backoffice/token"), http.StatusOK, "<td>"+first.In(booking.Rome).Format("02/01/2006 15:04")+"</td>")
 			// A revoked token is refused and its last use stays.
-			want(t, "revoke", admin.post("/backoffice/token/"+ts[0].ID+"/revoca", nil), http.StatusSeeOther)
+			want(t, "revoke", admin.post("/backoffice/token/"+ts[0].ID+"/revoca", url.Values{"conferma": {"sì"}}), http.StatusSeeOther)
 			want(t, "revoked", api.get("/api/v1/resources"), http.StatusUnauthorized)
 		})
 	}
