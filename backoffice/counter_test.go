@@ -263,6 +263,7 @@ func TestConfirmations(t *testing.T) {
 			a, base := startApp(t, dialect)
 			admin := newClient(t, base)
 			admin.login("admin")
+			want(t, "new group's title", admin.get("/backoffice/risorse/nuova?tipo=gruppo"), http.StatusOK, `data-element="page-name">Nuovo gruppo</h1>`)
 			p := admin.post("/backoffice/risorse/nuova", url.Values{"tipo": {"gruppo"}, "name": {"Ufficio da chiudere"}})
 			want(t, "create group", p, http.StatusSeeOther)
 			id, _ := strconv.ParseInt(strings.TrimPrefix(p.location, "/backoffice/risorse/"), 10, 64)

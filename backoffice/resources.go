@@ -228,6 +228,9 @@ type preview struct {
 
 func (s *server) resourceData(r *http.Request, st *staff, res booking.Resource, isNew bool) (resourcePage, error) {
 	title := "Nuova risorsa"
+	if isNew && !res.Bookable {
+		title = "Nuovo gruppo"
+	}
 	if !isNew {
 		title = res.Name
 	}
