@@ -2,6 +2,9 @@ package sqlstore_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -203,5 +206,98 @@ func TestWaitlistCapacityIncrease(t *testing.T) {
 			}
 		}
 		assertSeats(t, s, r.ID, 6)
+	})
+}
+
+// TestRacingWaitlist: 100 citizens wait for any slot of a full day; 20
+// bookings are cancelled at once while 50 others read the grid and hold
+// every cell they see free. Every freed seat goes to the first 20 in line,
+// none to the others, and no slot holds more than its seat.
+func TestRacingWaitlist(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		svc, r := fixture(t, s, 1)
+		var bookings []booking.Booking
+		for m := 8 * 60; m < 18*60; m += 30 {
+			bookings = append(bookings, book(t, svc, r, fmt.Sprintf("AAAAAA70A01H%03dA", m/30), fmt.Sprintf("%02d:%02d", m/60, m%60)))
+		}
+		var line []booking.WaitEntry
+		for i := range 100 {
+			e, err := svc.JoinWaitlist(ctx, booking.JoinRequest{ResourceID: r.ID, Subject: fmt.Sprintf("WAIT%03d", i), Email: "w@example.it", From: dec9, To: dec9})
+			if err != nil || e.State != booking.Waiting || e.Position != i+1 {
+				t.Fatalf("join %d: %+v, %v", i, e, err)
+			}
+			line = append(line, e)
+		}
+		var cancelling, hammering sync.WaitGroup
+		var done atomic.Bool
+		var stolen, tried atomic.Int64
+		start := make(chan struct{})
+		for _, b := range bookings {
+			cancelling.Go(func() {
+				<-start
+				if _, err := svc.Cancel(ctx, b.ID, b.Presentante); err != nil {
+					t.Errorf("cancel %s: %v", b.Code, err)
+				}
+			})
+		}
+		for i := range 50 {
+			hammering.Go(func() {
+				owner := fmt.Sprintf("HAMMER%02d", i)
+				<-start
+				for round := 0; !done.Load() || round < 2; round++ {
+					days, err := svc.Availability(ctx, r.ID, dec9, 1, owner)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					for _, c := range days[0].Cells {
+						if c.State != booking.Free {
+							continue
+						}
+						tried.Add(1)
+						_, err := svc.Hold(ctx, booking.HoldRequest{ResourceID: r.ID, Start: c.Slot.Start, Slots: 1, Owner: owner})
+						switch code(err) {
+						case "":
+							stolen.Add(1)
+						case booking.EConflict:
+						default:
+							t.Errorf("hold: %v", err)
+						}
+					}
+				}
+			})
+		}
+		close(start)
+		cancelling.Wait()
+		done.Store(true)
+		hammering.Wait()
+		t.Logf("the hammering citizens tried %d holds on cells they saw free", tried.Load())
+		if n := stolen.Load(); n != 0 {
+			t.Errorf("%d freed seats went to citizens not in line", n)
+		}
+		offered := map[time.Time]string{}
+		for i, e := range line {
+			got := entryOf(t, svc, r, e.Subject)
+			switch {
+			case i < len(bookings) && got.State != booking.Offered:
+				t.Errorf("%s, %d° in line, is %s", e.Subject, i+1, got.State)
+			case i >= len(bookings) && (got.State != booking.Waiting || got.Position != i+1):
+				t.Errorf("%s, %d° in line, is %s at %d", e.Subject, i+1, got.State, got.Position)
+			case got.State == booking.Offered:
+				if other, dup := offered[got.Start]; dup {
+					t.Errorf("%s offered to %s and %s", got.Start, other, e.Subject)
+				}
+				offered[got.Start] = e.Subject
+			}
+		}
+		if len(offered) != len(bookings) {
+			t.Errorf("%d slots offered, want %d", len(offered), len(bookings))
+		}
+		var over int
+		if err := s.DB().QueryRow(s.Rebind("SELECT COUNT(*) FROM claims WHERE resource_id = ? AND seat >= 1"), r.ID).Scan(&over); err != nil || over != 0 {
+			t.Errorf("%d seats over capacity (%v)", over, err)
+		}
+		assertSeats(t, s, r.ID, len(bookings))
 	})
 }
