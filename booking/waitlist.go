@@ -112,15 +112,21 @@ func (t OfferTerms) Expiry(start, now time.Time) (time.Time, bool) {
 	return end, end.After(now)
 }
 
+// OfferPath is the citizen pages' address of the offer of hold id: the
+// email's link, which lands on the confirmation of that hold.
+func OfferPath(holdID string) string { return "/lista-attesa/offerta/" + holdID }
+
 // Offer is an offer made to a waitlist entry, for the outbox's message.
 type Offer struct {
-	EntryID    int64     `json:"entry_id"`
-	HoldID     string    `json:"hold_id"`
-	ResourceID int64     `json:"resource_id"`
-	Email      string    `json:"email"`
-	Start      time.Time `json:"start"`
-	End        time.Time `json:"end"`
-	ExpiresAt  time.Time `json:"expires_at"`
+	EntryID    int64  `json:"entry_id"`
+	HoldID     string `json:"hold_id"`
+	ResourceID int64  `json:"resource_id"`
+	Email      string `json:"email"`
+	// CodiceFiscale is whom App IO tells: the fruitore's, or the subject's.
+	CodiceFiscale string    `json:"codice_fiscale,omitempty"`
+	Start         time.Time `json:"start"`
+	End           time.Time `json:"end"`
+	ExpiresAt     time.Time `json:"expires_at"`
 }
 
 // JoinRequest asks to wait for a seat of a resource.

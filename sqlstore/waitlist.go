@@ -317,7 +317,8 @@ func (s *Store) offerSlot(ctx context.Context, tx *sql.Tx, resourceID int64, sl 
 			_, err := tx.ExecContext(ctx, s.q("DELETE FROM holds WHERE id = ?"), holdID)
 			return out, wrap(err)
 		}
-		o := booking.Offer{EntryID: e.ID, HoldID: holdID, ResourceID: resourceID, Email: e.Email, Start: sl.Start, End: sl.End, ExpiresAt: expiry}
+		o := booking.Offer{EntryID: e.ID, HoldID: holdID, ResourceID: resourceID, Email: e.Email, CodiceFiscale: first(e.For, e.Subject),
+			Start: sl.Start, End: sl.End, ExpiresAt: expiry}
 		body, _ := json.Marshal(OfferMessage{Kind: EventOffer, Offer: o})
 		if err := s.outbox.SendTx(ctx, tx, goqite.Message{Body: body}); err != nil {
 			return nil, wrap(err)
@@ -325,4 +326,11 @@ func (s *Store) offerSlot(ctx context.Context, tx *sql.Tx, resourceID int64, sl 
 		out = append(out, o)
 	}
 	return out, nil
+}
+
+func first(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
