@@ -301,3 +301,30 @@ func TestRacingWaitlist(t *testing.T) {
 		assertSeats(t, s, r.ID, len(bookings))
 	})
 }
+
+// TestPurgeWaitlist: the retention purge deletes the entries whose last day
+// is past, and only those.
+func TestPurgeWaitlist(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		svc, r := fixture(t, s, 1)
+		book(t, svc, r, "AAAAAA70A01H501A", "10:00")
+		old := join(t, svc, r, "BBBBBB70A01H501B")
+		later, err := svc.JoinWaitlist(ctx, booking.JoinRequest{ResourceID: r.ID, Subject: "CCCCCC70A01H501C", Email: "c@example.it",
+			From: dec9, To: dec9.AddDays(1), Times: []booking.TimeRange{{From: 10 * 60, To: 10*60 + 30}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.SetClock(func() time.Time { return slotAt("12:00").Add(24 * time.Hour) }) // 10 December
+		p, err := s.Purge(ctx, 24)
+		if err != nil || p.Waitlist != 1 {
+			t.Fatalf("purge: %+v, %v", p, err)
+		}
+		if e := entryOf(t, svc, r, old.Subject); e.ID != 0 {
+			t.Fatalf("entry of 9 December kept: %+v", e)
+		}
+		if e := entryOf(t, svc, r, later.Subject); e.ID != later.ID {
+			t.Fatalf("entry until 10 December deleted: %+v", e)
+		}
+	})
+}
