@@ -44,7 +44,7 @@ type WaitEntry struct {
 	ResourceID int64
 	Subject    string // the identity that waits
 	For        string // the fruitore's codice fiscale in conto terzi, else ""
-	Email      string // where the offer is sent
+	Email      string // where the offer is sent ("": no email, App IO and the pages only)
 	From, To   Date
 	Times      []TimeRange
 	CreatedAt  time.Time
@@ -169,7 +169,7 @@ func (s *Service) JoinWaitlist(ctx context.Context, req JoinRequest) (WaitEntry,
 	var fs []FieldError
 	fs = append(fs, CheckTexts("email", req.Email)...)
 	email := strings.TrimSpace(req.Email)
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || !strings.Contains(email, ".") {
+	if a, err := mail.ParseAddress(email); email != "" && (err != nil || a.Address != email || !strings.Contains(email, ".")) {
 		fs = append(fs, FieldError{"email", "Indichi un indirizzo email valido (per esempio nome@esempio.it): vi arriverà l'avviso del posto libero."})
 	}
 	switch {
