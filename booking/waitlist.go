@@ -309,3 +309,23 @@ func (s *Service) OfferAll(ctx context.Context) (int, error) {
 func (s *Service) offerAfter(ctx context.Context, resourceID int64) {
 	_, _ = s.OfferFree(context.WithoutCancel(ctx), resourceID)
 }
+
+// Offer returns the live hold of an offer made to subject, for the
+// confirmation step; ENotFound when it is no hold of subject's, EGone when
+// it ran out or was confirmed already.
+func (s *Service) Offer(ctx context.Context, holdID, subject string) (Hold, error) {
+	h, err := s.store.Hold(ctx, holdID)
+	if err != nil || h.Owner != subject || subject == "" {
+		return Hold{}, Errorf(ENotFound, "Il posto offerto non esiste o non è suo.")
+	}
+	es, err := s.store.Waitlist(ctx, subject)
+	if err != nil {
+		return Hold{}, err
+	}
+	for _, e := range es {
+		if e.State == Offered && e.HoldID == holdID {
+			return h, nil
+		}
+	}
+	return Hold{}, Errorf(EGone, "L'offerta del posto non è più valida: il tempo per confermarla è scaduto, oppure ha già prenotato o rinunciato.")
+}
