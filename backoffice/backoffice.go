@@ -97,7 +97,7 @@ type server struct {
 }
 
 // pageFiles are the templates of the pages; each also gets partials.html.
-var pageFiles = []string{"home", "errore", "risorse", "risorsa", "chiusure", "orfane", "agenda", "prenotazione", "token", "testi", "testi_email", "operatori", "operatore", "audit", "statistiche"}
+var pageFiles = []string{"home", "errore", "risorse", "risorsa", "chiusure", "orfane", "agenda", "prenotazione", "token", "testi", "testi_email", "operatori", "operatore", "audit", "statistiche", "lista_attesa"}
 
 // New returns the handler of /backoffice/. Every template is parsed here.
 func New(cfg Config) (http.Handler, error) {
@@ -151,6 +151,8 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /backoffice/agenda/{id}", s.handle(any, s.agenda))
 	mux.Handle("GET /backoffice/agenda/{id}/prenotazioni.csv", s.handle(any, s.agendaCSV))
 	mux.Handle("POST /backoffice/agenda/{id}/prenota", s.handle(any, s.counterBooking))
+	mux.Handle("GET /backoffice/lista-attesa/{id}", s.handle(any, s.waitlist))
+	mux.Handle("POST /backoffice/lista-attesa/{id}/{eid}/rimuovi", s.handle(any, s.removeFromWaitlist))
 	mux.Handle("GET /backoffice/prenotazioni/{bid}", s.handle(any, s.bookingPage))
 	mux.Handle("POST /backoffice/prenotazioni/{bid}/presenza", s.handle(any, s.markAttendance))
 	mux.Handle("POST /backoffice/prenotazioni/{bid}/annulla", s.handle(any, s.cancelBooking))

@@ -221,6 +221,9 @@ func (r Resource) Validate() error {
 	if r.Bookable {
 		fs = append(fs, r.Schedule.validate()...)
 	}
+	if r.Waitlist.OfferMinutes < 0 || r.Waitlist.OfferMinutes > 24*60 {
+		fs = append(fs, FieldError{"offer_minutes", "La durata dell'offerta della lista d'attesa va da 1 a 1440 minuti (0: 60 minuti)."})
+	}
 	if len(fs) > 0 {
 		return Invalid(fs...)
 	}
