@@ -17,7 +17,7 @@ type listaAttesaPage struct {
 	Resource         booking.Resource
 	From, To         string // dd/mm/yyyy as typed
 	TimeFrom, TimeTo string // HH:MM, optional
-	Email            string
+	Notify           string // the email for the offer (Layout.Email is the Comune's)
 	Errors           []booking.FieldError
 }
 
@@ -54,7 +54,7 @@ func (s *server) waitlistForm(w http.ResponseWriter, r *http.Request, id auth.Id
 	}
 	p := listaAttesaPage{From: today.Italian(), To: to.Italian()}
 	if id.Person != nil && id.Impersonating == "" {
-		p.Email = id.Person.Email
+		p.Notify = id.Person.Email
 	}
 	return s.render(w, r, "lista_attesa", s.waitlistPage(r, res, p))
 }
@@ -76,8 +76,8 @@ func (s *server) joinWaitlist(w http.ResponseWriter, r *http.Request, id auth.Id
 	}
 	p := listaAttesaPage{From: strings.TrimSpace(r.PostFormValue("from")), To: strings.TrimSpace(r.PostFormValue("to")),
 		TimeFrom: strings.TrimSpace(r.PostFormValue("time_from")), TimeTo: strings.TrimSpace(r.PostFormValue("time_to")),
-		Email: strings.TrimSpace(r.PostFormValue("email"))}
-	req := booking.JoinRequest{ResourceID: res.ID, Subject: id.Subject, For: id.Impersonating, Email: p.Email}
+		Notify: strings.TrimSpace(r.PostFormValue("email"))}
+	req := booking.JoinRequest{ResourceID: res.ID, Subject: id.Subject, For: id.Impersonating, Email: p.Notify}
 	var fs []booking.FieldError
 	if req.From, err = booking.ParseItalianDate(p.From); err != nil {
 		fs = append(fs, booking.FieldError{Field: "from", Message: "Indichi il primo giorno nel formato gg/mm/aaaa, per esempio 09/12/2026."})
@@ -96,7 +96,7 @@ func (s *server) joinWaitlist(w http.ResponseWriter, r *http.Request, id auth.Id
 		}
 		req.Times = []booking.TimeRange{{From: from, To: to}}
 	}
-	if p.Email == "" {
+	if p.Notify == "" {
 		fs = append(fs, booking.FieldError{Field: "email", Message: "Indichi l'indirizzo email a cui avvisarla quando si libera un posto."})
 	}
 	var e booking.WaitEntry

@@ -59,6 +59,15 @@ func TestBrowserWaitlist(t *testing.T) {
 			wantText(b, t, "main .alert-success", "posizione 1")
 			wantText(b, t, ".waitlist-row", "In attesa: posizione 1")
 			check(b, t, "attesa-03-posizione-"+tc.name)
+			// The Comune sees the line in the back office.
+			staff := browsertest.New(t, tc.opts...)
+			browsertest.Navigate(staff, t, base+"/auth/demo?next=/prenota")
+			browsertest.ClickAndLoad(staff, t, `form:has(input[name=staff][value="admin.prova"]) button`)
+			browsertest.Navigate(staff, t, base+"/backoffice/lista-attesa/13")
+			wantText(staff, t, "#lista-attesa", "RSSMRA70A01H501S")
+			wantText(staff, t, "#lista-attesa", "In attesa")
+			browsertest.Axe(staff, t, "back office waitlist "+tc.name)
+			browsertest.Screenshot(staff, t, "attesa-backoffice-"+tc.name)
 
 			if _, err := a.Service.Cancel(ctx, taken.ID, taken.Presentante); err != nil {
 				t.Fatal(err)
