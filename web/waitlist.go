@@ -154,11 +154,11 @@ func (s *server) leaveWaitlist(w http.ResponseWriter, r *http.Request, id auth.I
 	return nil
 }
 
-// offer answers GET /lista-attesa/offerta/{hold}, the link of the email:
+// offer answers GET /lista-attesa/offerta/{id}, the link of the email:
 // the offered hold becomes the booking in progress, on its way to the
 // confirmation (the anagrafica first, when it is not filled in yet).
 func (s *server) offer(w http.ResponseWriter, r *http.Request, id auth.Identity) error {
-	h, err := s.svc.Offer(r.Context(), r.PathValue("hold"), id.Subject)
+	h, err := s.svc.Offer(r.Context(), r.PathValue("id"), id.Subject)
 	if booking.ErrorCode(err) == booking.EGone {
 		s.flash(r.Context(), "warning", booking.ErrorMessage(err))
 		http.Redirect(w, r, "/prenotazioni#lista-attesa", http.StatusSeeOther)

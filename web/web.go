@@ -191,7 +191,7 @@ func (s *server) routes() {
 	s.handle("GET /lista-attesa/{id}", s.login(s.waitlistForm))
 	s.handle("POST /lista-attesa/{id}", s.login(s.joinWaitlist))
 	s.handle("POST /lista-attesa/{id}/rimuovi", s.login(s.leaveWaitlist))
-	s.handle("GET /lista-attesa/offerta/{hold}", s.login(s.offer))
+	s.handle("GET /lista-attesa/offerta/{id}", s.login(s.offer))
 	s.handle("GET /conto-terzi", s.login(s.contoTerzi))
 	s.handle("POST /conto-terzi", s.login(s.impersonate))
 	s.handle("POST /conto-terzi/disconnetti", s.login(s.stopImpersonating))
