@@ -142,6 +142,9 @@ func (a *api) routes() []route {
 		{"GET", "/api/v1/bookings/{id}/receipt.pdf", a.receiptPDF},
 		{"GET", "/api/v1/bookings/{id}/calendar.ics", a.calendarICS},
 		{"DELETE", "/api/v1/bookings/{id}", a.cancelBooking},
+		{"POST", "/api/v1/waitlist", a.joinWaitlist},
+		{"GET", "/api/v1/waitlist", a.listWaitlist},
+		{"DELETE", "/api/v1/waitlist/{id}", a.leaveWaitlist},
 		{"GET", "/api/v1/statistics", a.statistics},
 		{"POST", "/api/v1/logout", a.logout},
 	}

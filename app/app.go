@@ -218,6 +218,7 @@ func (a *App) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.ln) }()
 	go a.housekeeping(ctx)
+	go a.waitlist(ctx)
 	stopRetention := a.startRetention(ctx)
 	defer stopRetention()
 	stopNotify := a.startNotify(ctx)

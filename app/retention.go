@@ -32,7 +32,7 @@ func Purge(ctx context.Context, store *sqlstore.Store, log *slog.Logger, by stri
 	p, err := store.Purge(ctx, months)
 	if p.Total() > 0 {
 		log.Info("retention purge", "months", months, "anonymised", p.Bookings, "holds", p.Holds, "claims", p.Claims,
-			"sessions", p.Sessions, "messages", p.Messages, "mailbox", p.Mailbox, "parked", p.Parked, "feedback_comments", p.Feedback, "audit_entries", p.Audit)
+			"sessions", p.Sessions, "messages", p.Messages, "mailbox", p.Mailbox, "parked", p.Parked, "feedback_comments", p.Feedback, "waitlist", p.Waitlist, "audit_entries", p.Audit)
 		detail := "conservazione " + strconv.Itoa(months) + " mesi; " + p.String()
 		if err != nil {
 			detail += " (interrotta da un errore)"
@@ -40,7 +40,7 @@ func Purge(ctx context.Context, store *sqlstore.Store, log *slog.Logger, by stri
 		// The audit entry records what was done even when the run stopped
 		// half-way; a fresh context, so that one cut short by shutdown still
 		// leaves its record.
-		if p.Bookings+p.Messages+p.Mailbox+p.Parked+p.Feedback+p.Audit > 0 {
+		if p.Bookings+p.Messages+p.Mailbox+p.Parked+p.Feedback+p.Waitlist+p.Audit > 0 {
 			actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 			defer cancel()
 			if aerr := store.Audit(actx, auth.AuditEntry{Action: AuditRetentionPurge, Target: "retention", Method: by, Detail: detail}); aerr != nil {

@@ -98,7 +98,7 @@ type server struct {
 }
 
 // pageFiles are the templates of the pages; each also gets partials.html.
-var pageFiles = []string{"home", "errore", "risorse", "risorsa", "chiusure", "orfane", "agenda", "prenotazione", "cerca", "sposta_giorno", "conferma", "token", "testi", "testi_email", "operatori", "operatore", "audit", "statistiche"}
+var pageFiles = []string{"home", "errore", "risorse", "risorsa", "chiusure", "orfane", "agenda", "prenotazione", "cerca", "sposta_giorno", "conferma", "token", "testi", "testi_email", "operatori", "operatore", "audit", "statistiche", "lista_attesa"}
 
 // New returns the handler of /backoffice/. Every template is parsed here.
 func New(cfg Config) (http.Handler, error) {
@@ -154,6 +154,8 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /backoffice/agenda/{id}/prenota", s.handle(any, s.counterBooking))
 	mux.Handle("GET /backoffice/agenda/{id}/sposta-giorno", s.handle(any, s.moveDayForm))
 	mux.Handle("POST /backoffice/agenda/{id}/sposta-giorno", s.handle(any, s.moveDay))
+	mux.Handle("GET /backoffice/lista-attesa/{id}", s.handle(any, s.waitlist))
+	mux.Handle("POST /backoffice/lista-attesa/{id}/{eid}/rimuovi", s.handle(any, s.removeFromWaitlist))
 	mux.Handle("GET /backoffice/prenotazioni/{bid}", s.handle(any, s.bookingPage))
 	mux.Handle("GET /backoffice/prenotazioni/{bid}/ricevuta.pdf", s.handle(any, s.receiptPDF))
 	mux.Handle("POST /backoffice/prenotazioni/{bid}/presenza", s.handle(any, s.markAttendance))

@@ -153,6 +153,8 @@ func parseResource(r *http.Request, base booking.Resource, isNew bool) (booking.
 		num("min_notice_minutes", "Preavviso minimo", &sc.MinNoticeMinutes)
 		num("hold_minutes", "Durata della riserva", &sc.HoldMinutes)
 		num("per_person", "Prenotazioni future per codice fiscale", &sc.PerPerson)
+		num("offer_minutes", "Durata dell'offerta della lista d'attesa", &res.Waitlist.OfferMinutes)
+		res.Waitlist.Off = f("waitlist") != "on"
 		if v := f("open_time"); v != "" {
 			c, err := booking.ParseClock(normClock(v))
 			if err != nil {

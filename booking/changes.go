@@ -63,6 +63,7 @@ func (s *Service) UpdateResource(ctx context.Context, r Resource, decide Decide)
 	if old.Schedule.SlotMinutes != r.Schedule.SlotMinutes || !slices.Equal(old.Schedule.Hours, r.Schedule.Hours) {
 		out.Unseated, err = s.realign(ctx, r, c.calendar, Date{})
 	}
+	s.offerAfter(ctx, r.ID)
 	return out, err
 }
 
@@ -117,8 +118,12 @@ func (s *Service) AddOpening(ctx context.Context, o *Opening) error {
 	if fs := openingFits(r, c.calendar, *o, future); len(fs) > 0 {
 		return Invalid(fs...)
 	}
-	defer s.Invalidate()
-	return s.store.AddOpening(ctx, o)
+	err = s.store.AddOpening(ctx, o)
+	s.Invalidate()
+	if err == nil {
+		s.offerAfter(ctx, r.ID)
+	}
+	return err
 }
 
 // RemoveOpening deletes the one-off opening o through decide for the

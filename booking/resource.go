@@ -102,25 +102,26 @@ const (
 // Resource is a node of the tree: a group (not bookable) or a bookable
 // resource with its schedule.
 type Resource struct {
-	ID          int64        `json:"id"`
-	ParentID    int64        `json:"parent_id,omitempty"` // 0 for a root
-	Name        string       `json:"name"`
-	Bookable    bool         `json:"bookable"`
-	Hidden      bool         `json:"hidden,omitempty"`
-	Position    int          `json:"position"`
-	Description string       `json:"description"`
-	Office      string       `json:"office"` // service named on the receipt: "SERVIZIO DEMOGRAFICI"
-	Address     string       `json:"address"`
-	Latitude    *float64     `json:"latitude"`
-	Longitude   *float64     `json:"longitude"`
-	Phone       string       `json:"phone"`
-	Email       string       `json:"email"`
-	Kind        Kind         `json:"kind"`
-	PhoneMode   PhoneMode    `json:"phone_mode,omitempty"`
-	PhoneNumber string       `json:"phone_number,omitempty"` // number the citizen calls (CitizenCalls)
-	Documents   string       `json:"documents"`              // "DOCUMENTI DA PRESENTARE"
-	ExtraFields []ExtraField `json:"extra_fields"`
-	Schedule    Schedule     `json:"schedule"`
+	ID          int64            `json:"id"`
+	ParentID    int64            `json:"parent_id,omitempty"` // 0 for a root
+	Name        string           `json:"name"`
+	Bookable    bool             `json:"bookable"`
+	Hidden      bool             `json:"hidden,omitempty"`
+	Position    int              `json:"position"`
+	Description string           `json:"description"`
+	Office      string           `json:"office"` // service named on the receipt: "SERVIZIO DEMOGRAFICI"
+	Address     string           `json:"address"`
+	Latitude    *float64         `json:"latitude"`
+	Longitude   *float64         `json:"longitude"`
+	Phone       string           `json:"phone"`
+	Email       string           `json:"email"`
+	Kind        Kind             `json:"kind"`
+	PhoneMode   PhoneMode        `json:"phone_mode,omitempty"`
+	PhoneNumber string           `json:"phone_number,omitempty"` // number the citizen calls (CitizenCalls)
+	Documents   string           `json:"documents"`              // "DOCUMENTI DA PRESENTARE"
+	ExtraFields []ExtraField     `json:"extra_fields"`
+	Schedule    Schedule         `json:"schedule"`
+	Waitlist    WaitlistSettings `json:"waitlist"`
 }
 
 // ExtraField is a confirmation field defined by a resource.
@@ -219,6 +220,9 @@ func (r Resource) Validate() error {
 	}
 	if r.Bookable {
 		fs = append(fs, r.Schedule.validate()...)
+	}
+	if r.Waitlist.OfferMinutes < 0 || r.Waitlist.OfferMinutes > 24*60 {
+		fs = append(fs, FieldError{"offer_minutes", "La durata dell'offerta della lista d'attesa va da 1 a 1440 minuti (0: 60 minuti)."})
 	}
 	if len(fs) > 0 {
 		return Invalid(fs...)

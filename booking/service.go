@@ -289,7 +289,7 @@ func (s *Service) Hold(ctx context.Context, req HoldRequest) (Hold, error) {
 
 // guard is what the store checks for a request on r judged under c.
 func (c *config) guard(r Resource) Guard {
-	return Guard{Version: c.version, Capacity: r.Schedule.Capacity, PerPerson: r.Schedule.PerPerson}
+	return Guard{Version: c.version, Capacity: r.Schedule.Capacity, PerPerson: r.Schedule.PerPerson, Offer: r.Terms()}
 }
 
 // drop forgets the snapshot c, if it is still the cached one.
@@ -592,7 +592,12 @@ func (s *Service) Cancel(ctx context.Context, id, subject string) (Booking, erro
 	if b.Status == Cancelled {
 		return b, nil
 	}
-	return s.store.Cancel(ctx, id, "")
+	if b, err = s.store.Cancel(ctx, id, ""); err != nil {
+		return b, err
+	}
+	// The freed seats go to the resource's line at once.
+	_, _ = s.OfferFree(context.WithoutCancel(ctx), b.ResourceID)
+	return b, nil
 }
 
 // SaveSettings validates and stores the Comune's settings.

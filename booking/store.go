@@ -14,6 +14,9 @@ type Guard struct {
 	Version   int64
 	Capacity  int
 	PerPerson int
+	// Offer, for a hold, are the resource's waitlist terms: before the hold
+	// claims a seat, the free seats of its slots go to the line.
+	Offer OfferTerms
 }
 
 // ErrStale reports that the configuration changed after the service read it:
@@ -115,4 +118,30 @@ type Store interface {
 	// database clock) and frees its seats. EConflict when it has started or is
 	// already cancelled; ENotFound when there is none.
 	Cancel(ctx context.Context, id, reason string) (Booking, error)
+
+	// JoinWaitlist puts e in its resource's line (replacing a lapsed entry
+	// of the same subject and fruitore) and sets ID, CreatedAt and State;
+	// EConflict when the subject waits for the resource (and fruitore)
+	// already.
+	JoinWaitlist(ctx context.Context, e *WaitEntry) error
+	// Waitlist returns subject's entries, with positions and offers.
+	Waitlist(ctx context.Context, subject string) ([]WaitEntry, error)
+	// ResourceWaitlist returns a resource's entries in line order, lapsed
+	// ones last.
+	ResourceWaitlist(ctx context.Context, resourceID int64) ([]WaitEntry, error)
+	// LeaveWaitlist deletes entry id (subject's, or anyone's when subject is
+	// ""), releases its outstanding offer and offers that seat, in the same
+	// transaction, to the next in line under terms(resource). ENotFound
+	// when there is no such entry.
+	LeaveWaitlist(ctx context.Context, id int64, subject string, terms func(resourceID int64) OfferTerms) (WaitEntry, error)
+	// WaitingDays returns the days spanned by a resource's waiting entries
+	// (ok false when none waits).
+	WaitingDays(ctx context.Context, resourceID int64) (from, to Date, ok bool, err error)
+	// WaitingResources returns the resources with waiting entries or
+	// outstanding offers.
+	WaitingResources(ctx context.Context) ([]int64, error)
+	// OfferSlots ends the resource's lapsed offers, then offers the free
+	// seats of slots, in order, each to the first waiting entry it suits,
+	// as holds under t, with the outbox message in the same transaction.
+	OfferSlots(ctx context.Context, resourceID int64, slots []Slot, t OfferTerms) ([]Offer, error)
 }

@@ -76,6 +76,8 @@ type job struct {
 	// Reset is the outbox message of a PasswordReset, which is about an
 	// account, not a booking.
 	Reset json.RawMessage `json:"reset,omitempty"`
+	// Offer is the outbox message of a WaitlistOffer, which is about a hold.
+	Offer json.RawMessage `json:"offer,omitempty"`
 }
 
 // Delivery says what a queued delivery's body is about (for a parked one,
@@ -378,6 +380,9 @@ func (w *Worker) fanOut(ctx context.Context) bool {
 		kind = PasswordReset
 		b, _ := json.Marshal(job{Kind: PasswordReset, Channel: EmailChannel, Reset: m.Body})
 		ds = [][]byte{b}
+	} else if ev.Kind == string(WaitlistOffer) {
+		kind = WaitlistOffer
+		ds = w.offerDeliveries(m.Body)
 	} else if kind == "" || ev.BookingID == "" {
 		w.log.Warn("notify: unknown outbox event dropped", "body", string(m.Body))
 	} else {
@@ -438,7 +443,7 @@ func (w *Worker) deliverOne(ctx context.Context) bool {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.cfg.SendTimeout+30*time.Second)
 	defer cancel()
 	var j job
-	if err := json.Unmarshal(m.Body, &j); err != nil || (j.BookingID == "" && j.Kind != PasswordReset) {
+	if err := json.Unmarshal(m.Body, &j); err != nil || (j.BookingID == "" && j.Kind != PasswordReset && j.Kind != WaitlistOffer) {
 		w.log.Warn("notify: malformed delivery dropped", "body", string(m.Body))
 		w.ack(ctx, m.ID, j)
 		return true
@@ -545,6 +550,9 @@ func persist(ctx context.Context, op func() error) error {
 func (w *Worker) deliver(ctx context.Context, id goqite.ID, j job) error {
 	if j.Kind == PasswordReset {
 		return w.deliverReset(ctx, id, j)
+	}
+	if j.Kind == WaitlistOffer {
+		return w.deliverOffer(ctx, id, j)
 	}
 	b, err := w.cfg.Store.Booking(ctx, j.BookingID)
 	if err != nil {

@@ -159,6 +159,11 @@ func (s *Store) Confirm(ctx context.Context, b *booking.Booking, g booking.Guard
 			}
 		}
 		created = true
+		// Who books the resource leaves its waitlist (for that fruitore).
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM waitlist WHERE resource_id = ? AND subject = ?
+			AND fruitore_cf = (SELECT fruitore_cf FROM holds WHERE id = ?)`), b.ResourceID, b.Presentante, b.HoldID); err != nil {
+			return wrap(err)
+		}
 		return s.enqueue(ctx, tx, Event{EventConfirmed, id})
 	})
 	return created, err

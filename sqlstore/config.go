@@ -74,24 +74,25 @@ func (s *Store) SaveSettings(ctx context.Context, st booking.Settings) error {
 
 // resourceData is the part of a resource kept as JSON.
 type resourceData struct {
-	Description string               `json:"description"`
-	Office      string               `json:"office"`
-	Address     string               `json:"address"`
-	Latitude    *float64             `json:"latitude"`
-	Longitude   *float64             `json:"longitude"`
-	Phone       string               `json:"phone"`
-	Email       string               `json:"email"`
-	Kind        booking.Kind         `json:"kind"`
-	PhoneMode   booking.PhoneMode    `json:"phone_mode"`
-	PhoneNumber string               `json:"phone_number"`
-	Documents   string               `json:"documents"`
-	ExtraFields []booking.ExtraField `json:"extra_fields"`
-	Schedule    booking.Schedule     `json:"schedule"`
+	Description string                   `json:"description"`
+	Office      string                   `json:"office"`
+	Address     string                   `json:"address"`
+	Latitude    *float64                 `json:"latitude"`
+	Longitude   *float64                 `json:"longitude"`
+	Phone       string                   `json:"phone"`
+	Email       string                   `json:"email"`
+	Kind        booking.Kind             `json:"kind"`
+	PhoneMode   booking.PhoneMode        `json:"phone_mode"`
+	PhoneNumber string                   `json:"phone_number"`
+	Documents   string                   `json:"documents"`
+	ExtraFields []booking.ExtraField     `json:"extra_fields"`
+	Schedule    booking.Schedule         `json:"schedule"`
+	Waitlist    booking.WaitlistSettings `json:"waitlist"`
 }
 
 func encodeResource(r booking.Resource) (string, error) {
 	b, err := json.Marshal(resourceData{r.Description, r.Office, r.Address, r.Latitude, r.Longitude, r.Phone, r.Email,
-		r.Kind, r.PhoneMode, r.PhoneNumber, r.Documents, r.ExtraFields, r.Schedule})
+		r.Kind, r.PhoneMode, r.PhoneNumber, r.Documents, r.ExtraFields, r.Schedule, r.Waitlist})
 	return string(b), err
 }
 
@@ -109,7 +110,7 @@ func scanResource(sc interface{ Scan(...any) error }) (booking.Resource, error) 
 	}
 	r.Description, r.Office, r.Address, r.Latitude, r.Longitude = d.Description, d.Office, d.Address, d.Latitude, d.Longitude
 	r.Phone, r.Email, r.Kind, r.PhoneMode, r.PhoneNumber = d.Phone, d.Email, d.Kind, d.PhoneMode, d.PhoneNumber
-	r.Documents, r.ExtraFields, r.Schedule = d.Documents, d.ExtraFields, d.Schedule
+	r.Documents, r.ExtraFields, r.Schedule, r.Waitlist = d.Documents, d.ExtraFields, d.Schedule, d.Waitlist
 	return r, nil
 }
 

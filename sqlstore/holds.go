@@ -72,7 +72,14 @@ func (s *Store) CreateHold(ctx context.Context, h *booking.Hold, g booking.Guard
 		if _, err := ins.ExecContext(ctx, id, h.ResourceID, h.Owner, h.For, slots[0][0], slots[len(slots)-1][1], string(slotsJSON), now, expires); err != nil {
 			return wrap(err)
 		}
-		for _, sl := range slots {
+		for i, sl := range slots {
+			// A seat that is free while citizens wait for it goes to them
+			// first: a freed seat is never taken past the line.
+			if g.Offer.Period > 0 {
+				if _, err := s.offerSlot(ctx, tx, h.ResourceID, h.Slots[i], g.Offer, now, h.Owner, h.For); err != nil {
+					return err
+				}
+			}
 			ok, err := s.claimFreeSeat(ctx, tx, h.ResourceID, sl[0], g.Capacity, id, now, expires)
 			if err != nil {
 				return err

@@ -20,12 +20,13 @@ type Purged struct {
 	Mailbox  int64 // emails of the local mailbox older than the period deleted
 	Parked   int64 // messages parked as undeliverable before the period deleted
 	Feedback int64 // feedback comments older than the period emptied (ratings kept)
+	Waitlist int64 // waitlist entries whose days are over deleted
 	Audit    int64 // audit entries older than twice the period deleted
 }
 
 // Total is the number of rows changed.
 func (p Purged) Total() int64 {
-	return p.Bookings + p.Holds + p.Claims + p.Sessions + p.Messages + p.Mailbox + p.Parked + p.Feedback + p.Audit
+	return p.Bookings + p.Holds + p.Claims + p.Sessions + p.Messages + p.Mailbox + p.Parked + p.Feedback + p.Waitlist + p.Audit
 }
 
 // String lists the non-zero counts, for logs and the audit log.
@@ -36,7 +37,7 @@ func (p Purged) String() string {
 		n    int64
 	}{{"prenotazioni anonimizzate", p.Bookings}, {"prenotazioni temporanee", p.Holds}, {"posti scaduti", p.Claims},
 		{"sessioni scadute", p.Sessions}, {"messaggi in coda", p.Messages}, {"email della casella locale", p.Mailbox},
-		{"messaggi non recapitati", p.Parked}, {"commenti di valutazione", p.Feedback}, {"voci del registro", p.Audit}} {
+		{"messaggi non recapitati", p.Parked}, {"commenti di valutazione", p.Feedback}, {"richieste di lista d'attesa", p.Waitlist}, {"voci del registro", p.Audit}} {
 		if c.n > 0 {
 			parts = append(parts, fmt.Sprintf("%s: %d", c.name, c.n))
 		}
@@ -103,6 +104,10 @@ const (
 		AND id IN (SELECT id FROM notify_parked WHERE parked_at < ? LIMIT ?)`
 	purgeFeedback = `UPDATE feedback SET comment = '' WHERE created_at < ? AND comment <> ''
 		AND id IN (SELECT id FROM feedback WHERE created_at < ? AND comment <> '' LIMIT ?)`
+	// A waitlist entry names its citizen and an email address; once its
+	// last day is past it can never be offered anything.
+	purgeWaitlist = `DELETE FROM waitlist WHERE to_date < ?
+		AND id IN (SELECT id FROM waitlist WHERE to_date < ? LIMIT ?)`
 	purgeAudit = `DELETE FROM audit_log WHERE at < ?
 		AND id IN (SELECT id FROM audit_log WHERE at < ? ORDER BY at LIMIT ?)`
 )
@@ -144,6 +149,7 @@ func (s *Store) Purge(ctx context.Context, months int) (Purged, error) {
 	}
 	now := time.UnixMilli(nowMS)
 	dataCut, auditCut := Cutoffs(now, months)
+	today := booking.DateOf(now, booking.Rome).String()
 	cut, acut, stale := dataCut.UnixMilli(), auditCut.UnixMilli(), nowMS-staleHold.Milliseconds()
 	steps := []struct {
 		n     *int64
@@ -160,6 +166,7 @@ func (s *Store) Purge(ctx context.Context, months int) (Purged, error) {
 		{&p.Mailbox, purgeMailbox, []any{cut, cut}},
 		{&p.Parked, purgeParked, []any{cut, cut}},
 		{&p.Feedback, purgeFeedback, []any{cut, cut}},
+		{&p.Waitlist, purgeWaitlist, []any{today, today}},
 		{&p.Audit, purgeAudit, []any{acut, acut}},
 	}
 	for _, st := range steps {

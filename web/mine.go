@@ -36,6 +36,8 @@ type prenotazioniPage struct {
 	Pages []int
 	Prev  string
 	Next  string
+	// Waiting are the caller's waitlist entries.
+	Waiting []waitRow
 }
 
 func (s *server) bookings(w http.ResponseWriter, r *http.Request, id auth.Identity) error {
@@ -53,6 +55,9 @@ func (s *server) bookings(w http.ResponseWriter, r *http.Request, id auth.Identi
 	}
 	now := s.svc.Now()
 	p := prenotazioniPage{Total: total, Page: page}
+	if p.Waiting, err = s.waitRows(r, id.Subject); err != nil {
+		return err
+	}
 	for _, b := range bs {
 		row := bookingRow{ID: b.ID, Code: b.Code, Fruitore: b.Fruitore.Nome + " " + b.Fruitore.Cognome, Resource: b.ResourceName,
 			From: rome(b.Start).Format("02/01/2006 15:04"), To: rome(b.End).Format("02/01/2006 15:04"),

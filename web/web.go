@@ -79,7 +79,7 @@ type server struct {
 // partials.html. All are parsed at start by New.
 var pageFiles = []string{
 	"home", "area", "accedi", "prenota", "disponibilita", "anagrafica", "conferma", "esito",
-	"prenotazioni", "disdici", "conto_terzi", "info", "errore",
+	"prenotazioni", "disdici", "conto_terzi", "info", "errore", "lista_attesa",
 }
 
 // New returns the handler of the citizen pages and of /static/. Wrap it in
@@ -188,6 +188,10 @@ func (s *server) routes() {
 	s.handle("POST /prenotazioni/{id}/disdici", s.login(s.cancel))
 	s.handle("GET /prenotazioni/{id}/ricevuta.pdf", s.login(s.receiptPDF))
 	s.handle("GET /prenotazioni/{id}/calendario.ics", s.login(s.receiptICS))
+	s.handle("GET /lista-attesa/{id}", s.login(s.waitlistForm))
+	s.handle("POST /lista-attesa/{id}", s.login(s.joinWaitlist))
+	s.handle("POST /lista-attesa/{id}/rimuovi", s.login(s.leaveWaitlist))
+	s.handle("GET /lista-attesa/offerta/{id}", s.login(s.offer))
 	s.handle("GET /conto-terzi", s.login(s.contoTerzi))
 	s.handle("POST /conto-terzi", s.login(s.impersonate))
 	s.handle("POST /conto-terzi/disconnetti", s.login(s.stopImpersonating))
