@@ -25,6 +25,9 @@ type Options struct {
 	// pages within it. Holds and confirms never trust it: their transactions
 	// check its version (see Guard). Default one second.
 	ConfigTTL time.Duration
+	// Queue keeps the waiting rooms' queues (SPEC §15); nil: no resource
+	// has an active room.
+	Queue QueueStore
 }
 
 // Service holds the booking operations shared by the API and the pages.
@@ -238,6 +241,9 @@ const maxStale = 5
 func (s *Service) Hold(ctx context.Context, req HoldRequest) (Hold, error) {
 	if req.Owner == "" {
 		return Hold{}, Errorf(EUnauthorized, "Per prenotare è necessario autenticarsi.")
+	}
+	if err := s.checkAdmission(ctx, req.ResourceID, req.Owner); err != nil {
+		return Hold{}, err
 	}
 	for attempt := 0; ; attempt++ {
 		c, err := s.snapshot(ctx)
