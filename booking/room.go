@@ -136,8 +136,15 @@ func NotAdmitted(resourceID int64) error {
 // waiting).
 func (s *Service) RoomOf(ctx context.Context, resourceID int64) (Room, bool, error) {
 	r, err := s.Resource(ctx, resourceID)
-	if err != nil || r.Schedule.Room == nil {
+	if err != nil {
 		return Room{}, false, err
+	}
+	return s.room(ctx, r)
+}
+
+func (s *Service) room(ctx context.Context, r Resource) (Room, bool, error) {
+	if r.Schedule.Room == nil {
+		return Room{}, false, nil
 	}
 	room := *r.Schedule.Room
 	now := s.opt.Now()
@@ -238,7 +245,15 @@ func place(room Room, t Ticket, now time.Time) Place {
 // checkAdmission returns NotAdmitted when resource's waiting room is active
 // and who has no live admission.
 func (s *Service) checkAdmission(ctx context.Context, resourceID int64, who string) error {
-	room, active, err := s.RoomOf(ctx, resourceID)
+	c, err := s.snapshot(ctx)
+	if err != nil {
+		return err
+	}
+	r, ok := c.resources[resourceID]
+	if !ok {
+		return nil // judgeHold answers it
+	}
+	room, active, err := s.room(ctx, r)
 	if err != nil || !active {
 		return err
 	}

@@ -19,7 +19,7 @@ type roomClock struct {
 	t  time.Time
 }
 
-func (c *roomClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *roomClock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *roomClock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 // roomOpens is the opening moment of the tests' click day: 07:30 on rulesNow's day.
