@@ -15,7 +15,8 @@ const RehearsalResource = "Carte d'Identità Elettronica"
 // Rehearse sets up a click-day rehearsal (SPEC §15, --rehearse-click-day):
 // the demo's «Carte d'Identità Elettronica» opens its next four weeks of
 // slots at opensAt, with its waiting room active from now (automatic
-// admission, admissions of the default validity).
+// admission, admissions of the default validity). A rehearsal whose opening
+// is still to come is kept, so the instances started for it share it.
 func Rehearse(ctx context.Context, svc *booking.Service, opensAt time.Time) error {
 	tree, err := svc.Tree(ctx)
 	if err != nil {
@@ -24,6 +25,9 @@ func Rehearse(ctx context.Context, svc *booking.Service, opensAt time.Time) erro
 	r, ok := find(tree, RehearsalResource)
 	if !ok {
 		return errors.New("demo: no resource «" + RehearsalResource + "» to rehearse a click day with")
+	}
+	if room := r.Schedule.Room; room != nil && room.OpensAt.After(svc.Now()) {
+		return nil // another instance set this rehearsal up: one opening, one queue
 	}
 	before := int(math.Ceil(opensAt.Sub(svc.Now()).Minutes())) + 1
 	r.Schedule.DaysAhead = 28
