@@ -253,15 +253,20 @@ func (s *Service) checkAdmission(ctx context.Context, resourceID int64, who stri
 	if !ok {
 		return nil // judgeHold answers it
 	}
-	room, active, err := s.room(ctx, r)
-	if err != nil || !active {
-		return err
+	if r.Schedule.Room == nil || s.opt.Queue == nil {
+		return nil
 	}
+	room, now := *r.Schedule.Room, s.opt.Now()
+	if now.Before(room.ActiveFrom()) {
+		return nil
+	}
+	// One read: the caller's ticket carries the queue's counters.
 	t, err := s.opt.Queue.QueueTicket(ctx, QueueKey{resourceID, room.OpensAt}, who)
 	if err != nil {
 		return err
 	}
-	if t.In && t.Position > 0 && t.Position <= t.Serving && s.opt.Now().Before(t.AdmittedUntil) {
+	admitted := t.In && t.Position > 0 && t.Position <= t.Serving && now.Before(t.AdmittedUntil)
+	if admitted || (!now.Before(room.OpensAt) && drained(t)) {
 		return nil
 	}
 	return NotAdmitted(resourceID)

@@ -358,7 +358,8 @@ func (c *citizen) run() {
 	fruitore := map[string]string{"nome": "Anna", "cognome": "Verdi", "data_nascita": birth.Format("2006-01-02"), "sesso": "F",
 		"nazione_nascita": "ITALIA", "provincia_nascita": "RN", "comune_nascita": "SANTARCANGELO DI ROMAGNA", "codice_fiscale": cf,
 		"email": "anna.verdi@example.it", "telefono": "333 1234567"}
-	for attempt := 0; attempt < 5; attempt++ {
+	// A citizen tries again while the grid shows free slots, as people do.
+	for attempt := 0; attempt < 50; attempt++ {
 		start, ok := c.earliestFree()
 		if !ok {
 			c.st.mu.Lock()
@@ -464,7 +465,7 @@ func (c *citizen) queue() bool {
 }
 
 // earliestFree pages the week grid (four weeks at most) and picks one of
-// the first few free slots.
+// the first ten free slots.
 func (c *citizen) earliestFree() (string, bool) {
 	from := booking.DateOf(time.Now(), booking.Rome)
 	for week := 0; week < 4; week++ {
@@ -492,7 +493,7 @@ func (c *citizen) earliestFree() (string, bool) {
 			}
 		}
 		if len(free) > 0 {
-			return free[rand.IntN(min(len(free), 5))], true
+			return free[rand.IntN(min(len(free), 10))], true
 		}
 	}
 	return "", false
