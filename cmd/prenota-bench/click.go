@@ -464,11 +464,12 @@ func (c *citizen) queue() bool {
 	}
 }
 
-// earliestFree pages the week grid (four weeks at most) and picks one of
+// earliestFree pages the week grid (five weeks at most: the rehearsal opens
+// 28 days from today) and picks one of
 // the first ten free slots.
 func (c *citizen) earliestFree() (string, bool) {
 	from := booking.DateOf(time.Now(), booking.Rome)
-	for week := 0; week < 4; week++ {
+	for week := 0; week < 5; week++ {
 		var a struct {
 			Days []struct {
 				Slots []struct {
