@@ -245,9 +245,9 @@ type stats struct {
 	errs      map[string]int
 	booked    int
 	soldOut   int
-	lastHold  time.Time   // the last successful hold
+	lastHold  time.Time      // the last successful hold
 	told      [][2]time.Time // when each citizen told sold_out joined, and when told
-	preJoin   []joined    // joined before the opening
+	preJoin   []joined       // joined before the opening
 	postJoin  []joined
 	journeys  []time.Duration
 	noSeat    int // went through and found no seat (no room)
