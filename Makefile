@@ -43,9 +43,12 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZ_API) ./api
 	$(GO) test -run='^$$' -fuzz='^FuzzTexts$$' -fuzztime=$(FUZZ_TEXT) ./backoffice
 
-## bench: load figures for the week grid and holds on SQLite and PostgreSQL
+## bench: load figures for the week grid and holds on SQLite and PostgreSQL, then a click day
+## (CLICK_CITIZENS citizens against a real prenota serve with the waiting room; see prenota-bench click -h)
+CLICK_CITIZENS ?= 20000
 bench: assets
 	$(GO) run ./cmd/prenota-bench
+	$(GO) run ./cmd/prenota-bench click -citizens $(CLICK_CITIZENS)
 
 clean:
 	rm -rf bin data web/static/vendor screenshots

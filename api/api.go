@@ -134,6 +134,8 @@ func (a *api) routes() []route {
 		{"GET", "/api/v1/resources", a.listResources},
 		{"GET", "/api/v1/resources/{id}", a.getResource},
 		{"GET", "/api/v1/resources/{id}/availability", a.availability},
+		{"POST", "/api/v1/resources/{id}/queue", a.joinQueue},
+		{"GET", "/api/v1/resources/{id}/queue", a.queuePlace},
 		{"POST", "/api/v1/holds", a.createHold},
 		{"DELETE", "/api/v1/holds/{id}", a.releaseHold},
 		{"POST", "/api/v1/bookings", a.createBooking},

@@ -77,7 +77,7 @@ func (a *api) createHold(w http.ResponseWriter, r *http.Request) error {
 	req.Owner, req.For = id.Subject, id.Impersonating
 	h, err := a.svc.Hold(r.Context(), req)
 	if err != nil {
-		return err
+		return notAdmitted(err, req.ResourceID)
 	}
 	return writeJSON(w, http.StatusCreated, holdJSON{ID: h.ID, ResourceID: h.ResourceID, Start: rome(h.Start), End: rome(h.End),
 		Slots: len(h.Slots), ExpiresAt: rome(h.ExpiresAt)})

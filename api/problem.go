@@ -19,6 +19,7 @@ type problem struct {
 	Instance string               `json:"instance,omitempty"`
 	Code     string               `json:"code,omitempty"` // the booking error code, or the slug of an HTTP-level problem
 	Errors   []booking.FieldError `json:"errors,omitempty"`
+	Queue    string               `json:"queue,omitempty"` // not-admitted: the waiting room to join
 }
 
 // problemTypePrefix starts every problem type URN.
@@ -32,6 +33,7 @@ type httpError struct {
 	title  string
 	detail string
 	fields []booking.FieldError
+	queue  string
 }
 
 func (e *httpError) Error() string { return e.slug + ": " + e.detail }
@@ -56,7 +58,7 @@ var codes = map[booking.Code]struct {
 func problemFor(err error) problem {
 	var he *httpError
 	if errors.As(err, &he) {
-		return problem{Type: problemTypePrefix + he.slug, Title: he.title, Status: he.status, Detail: he.detail, Code: he.slug, Errors: he.fields}
+		return problem{Type: problemTypePrefix + he.slug, Title: he.title, Status: he.status, Detail: he.detail, Code: he.slug, Errors: he.fields, Queue: he.queue}
 	}
 	code := booking.ErrorCode(err)
 	c, ok := codes[code]

@@ -58,6 +58,7 @@ type resourceJSON struct {
 	MinNoticeMinutes int                  `json:"min_notice_minutes"`
 	Documents        string               `json:"documents"`
 	ExtraFields      []booking.ExtraField `json:"extra_fields"`
+	Queue            queueInfoJSON        `json:"queue"`
 }
 
 type contactsJSON struct {
@@ -94,6 +95,15 @@ func (a *api) getResource(w http.ResponseWriter, r *http.Request) error {
 	}
 	if out.ExtraFields == nil {
 		out.ExtraFields = []booking.ExtraField{}
+	}
+	room, active, err := a.svc.RoomOf(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	out.Queue.Active = active
+	if !room.OpensAt.IsZero() {
+		s := rome(room.OpensAt)
+		out.Queue.OpensAt = &s
 	}
 	return writeJSON(w, http.StatusOK, out)
 }

@@ -49,6 +49,10 @@ type Config struct {
 	// bearer MetricsToken when it is set.
 	MetricsAllow []netip.Prefix
 	MetricsToken string
+	// RehearseClickDay, when > 0 (demo mode only), opens the demo's CIE
+	// slots that long after start, its waiting room active from start
+	// (SPEC §15, clickday.go).
+	RehearseClickDay time.Duration
 	// Now replaces the clock of the booking rules (tests only).
 	Now func() time.Time
 }
@@ -64,6 +68,9 @@ func (c Config) Validate() error {
 	}
 	if !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
 		errs = append(errs, fmt.Errorf("base-url must be an http(s) URL, got %q", c.BaseURL))
+	}
+	if c.RehearseClickDay != 0 && (!c.Demo || c.RehearseClickDay < 0) {
+		errs = append(errs, errors.New("rehearse-click-day needs demo mode and a positive duration"))
 	}
 	if c.HoldSeconds < 0 {
 		errs = append(errs, errors.New("hold-seconds must not be negative"))
@@ -106,11 +113,18 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Now:          cfg.Now,
 		HoldDuration: time.Duration(cfg.HoldSeconds) * time.Second,
 		CheckPerson:  checkPerson,
+		Queue:        store,
 	})
 	if cfg.Demo {
 		if err := demo.Load(ctx, svc); err != nil {
 			store.Close()
 			return nil, fmt.Errorf("load demo data: %w", err)
+		}
+	}
+	if cfg.RehearseClickDay > 0 {
+		if err := demo.Rehearse(ctx, svc, svc.Now().Add(cfg.RehearseClickDay)); err != nil {
+			store.Close()
+			return nil, fmt.Errorf("rehearse click day: %w", err)
 		}
 	}
 	sessions := auth.NewManager(store.Sessions(), auth.Options{Secure: strings.HasPrefix(cfg.BaseURL, "https://")})
@@ -219,6 +233,7 @@ func (a *App) Run(ctx context.Context) error {
 	go func() { errc <- a.server.Serve(a.ln) }()
 	go a.housekeeping(ctx)
 	go a.waitlist(ctx)
+	go a.advanceQueues(ctx)
 	stopRetention := a.startRetention(ctx)
 	defer stopRetention()
 	stopNotify := a.startNotify(ctx)

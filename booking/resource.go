@@ -151,6 +151,9 @@ type Schedule struct {
 	// PerPerson is how many future bookings of the resource one codice
 	// fiscale may have (e.g. 1 for the identity card); 0: no limit.
 	PerPerson int `json:"per_person,omitempty"`
+	// Room, when set, is the resource's virtual waiting room for a click
+	// day; no slot opens before Room.OpensAt.
+	Room *Room `json:"room,omitempty"`
 }
 
 // DefaultHoldMinutes is how long a hold lasts unless the resource says otherwise.
@@ -249,6 +252,9 @@ func (s Schedule) validate() []FieldError {
 	}
 	if s.PerPerson < 0 || s.PerPerson > 100 {
 		fs = append(fs, FieldError{"per_person", "Le prenotazioni future per codice fiscale devono essere tra 0 (senza limite) e 100."})
+	}
+	if s.Room != nil {
+		fs = append(fs, s.Room.validate()...)
 	}
 	if s.DaysAhead < 0 || s.OpenDay < 0 || s.OpenDay > 28 || s.MinNoticeMinutes < 0 || s.HoldMinutes < 0 || s.HoldMinutes > 60 {
 		fs = append(fs, FieldError{"schedule", "La finestra di prenotazione non è valida: giorni di anticipo e preavviso non negativi, giorno di apertura tra 1 e 28, durata della riserva fino a 60 minuti."})

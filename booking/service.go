@@ -25,6 +25,9 @@ type Options struct {
 	// pages within it. Holds and confirms never trust it: their transactions
 	// check its version (see Guard). Default one second.
 	ConfigTTL time.Duration
+	// Queue keeps the waiting rooms' queues (SPEC §15); nil: no resource
+	// has an active room.
+	Queue QueueStore
 }
 
 // Service holds the booking operations shared by the API and the pages.
@@ -262,6 +265,9 @@ func (s *Service) Hold(ctx context.Context, req HoldRequest) (Hold, error) {
 	if req.Owner == "" {
 		return Hold{}, Errorf(EUnauthorized, "Per prenotare è necessario autenticarsi.")
 	}
+	if err := s.checkAdmission(ctx, req.ResourceID, req.Owner); err != nil {
+		return Hold{}, err
+	}
 	for attempt := 0; ; attempt++ {
 		c, err := s.snapshot(ctx)
 		if err != nil {
@@ -271,6 +277,15 @@ func (s *Service) Hold(ctx context.Context, req HoldRequest) (Hold, error) {
 		if err != nil {
 			if attempt < maxStale && s.stale(ctx, c) {
 				continue
+			}
+			return Hold{}, err
+		}
+		// A seat visibly gone is answered from a reader: under a stampede
+		// most holds lose, and the writer is kept for those that may win.
+		// The claim below stays the authority.
+		if full, err := s.visiblyFull(ctx, h, r); err != nil || full {
+			if err == nil {
+				err = Errorf(EConflict, "Lo slot scelto non è più disponibile: un altro utente lo ha appena prenotato. Ne scelga un altro.")
 			}
 			return Hold{}, err
 		}
@@ -285,6 +300,21 @@ func (s *Service) Hold(ctx context.Context, req HoldRequest) (Hold, error) {
 		}
 		return h, err
 	}
+}
+
+// visiblyFull reports whether a slot of h has every seat claimed by a live
+// hold or booking (other than the owner's own, which a new hold releases).
+func (s *Service) visiblyFull(ctx context.Context, h Hold, r Resource) (bool, error) {
+	occ, err := s.store.Occupancy(ctx, r.ID, h.Start, h.End, h.Owner)
+	if err != nil {
+		return false, err
+	}
+	for _, sl := range h.Slots {
+		if o := occ[sl.Start.UnixMilli()]; o.Taken >= r.Schedule.Capacity && !o.Mine {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // guard is what the store checks for a request on r judged under c.

@@ -115,6 +115,9 @@ func (s Schedule) OpensAt(start time.Time) time.Time {
 			opens = t
 		}
 	}
+	if s.Room != nil && s.Room.OpensAt.After(opens) {
+		opens = s.Room.OpensAt
+	}
 	return opens
 }
 

@@ -195,6 +195,9 @@ func (s *server) availability(w http.ResponseWriter, r *http.Request, id auth.Id
 	if err != nil {
 		return err
 	}
+	if handled, err := s.queueGate(w, r, id, res, false); handled || err != nil {
+		return err
+	}
 	return s.renderGrid(w, r, id, res, r.URL.Query().Get("settimana"), nil, "", http.StatusOK)
 }
 
@@ -351,7 +354,7 @@ func (s *server) hold(w http.ResponseWriter, r *http.Request, id auth.Identity) 
 		case booking.EInvalid:
 			return fail(booking.ErrorMessage(err))
 		}
-		return err
+		return s.notAdmitted(w, r, id, res, err)
 	}
 	b, _ := json.Marshal(heldSlots{ID: h.ID, ResourceID: res.ID, Start: h.Start, End: h.End, ExpiresAt: h.ExpiresAt, Slots: len(h.Slots),
 		Week: mondayOf(booking.DateOf(h.Start, booking.Rome)).String()})

@@ -79,7 +79,7 @@ type server struct {
 // partials.html. All are parsed at start by New.
 var pageFiles = []string{
 	"home", "area", "accedi", "prenota", "disponibilita", "anagrafica", "conferma", "esito",
-	"prenotazioni", "disdici", "conto_terzi", "info", "errore", "lista_attesa",
+	"prenotazioni", "disdici", "conto_terzi", "info", "errore", "lista_attesa", "sala_attesa",
 }
 
 // New returns the handler of the citizen pages and of /static/. Wrap it in

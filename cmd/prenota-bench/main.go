@@ -13,6 +13,9 @@
 // GC setting of prenota serve; the load comes from goroutines over keep-alive
 // connections in the same process, so client and server share the CPUs. Run
 // it with `make bench`.
+//
+// `prenota-bench click` runs a click day against real prenota serve
+// processes instead (click.go).
 package main
 
 import (
@@ -43,6 +46,13 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "click" {
+		if err := click(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "click:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	duration := flag.Duration("duration", 10*time.Second, "length of each measurement")
 	gridClients := flag.Int("grid-clients", 20, "concurrent week-grid clients")
 	holdClients := flag.Int("hold-clients", 64, "concurrent hold clients")

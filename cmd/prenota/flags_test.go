@@ -4,6 +4,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 func parse(t *testing.T, env map[string]string, args ...string) (*flags, error) {
@@ -74,5 +75,28 @@ func TestConfigurationErrors(t *testing.T) {
 	}
 	if err := f.cfg.Validate(); err == nil || !strings.Contains(err.Error(), "database-url") {
 		t.Fatalf("Validate: %v", err)
+	}
+}
+
+// TestRehearseClickDayFlag: --rehearse-click-day (and its variable) needs
+// demo mode and a positive duration.
+func TestRehearseClickDayFlag(t *testing.T) {
+	env := map[string]string{"PRENOTA_REHEARSE_CLICK_DAY": "2m", "PRENOTA_DEMO": "1"}
+	f, err := parse(t, env)
+	if err != nil || f.cfg.RehearseClickDay != 2*time.Minute {
+		t.Fatalf("PRENOTA_REHEARSE_CLICK_DAY=2m: %v, %v", f.cfg.RehearseClickDay, err)
+	}
+	if err := f.cfg.Validate(); err != nil {
+		t.Fatalf("valid in demo mode: %v", err)
+	}
+	f, err = parse(t, map[string]string{}, "--rehearse-click-day", "90s")
+	if err != nil || f.cfg.RehearseClickDay != 90*time.Second {
+		t.Fatalf("--rehearse-click-day 90s: %v, %v", f.cfg.RehearseClickDay, err)
+	}
+	if err := f.cfg.Validate(); err == nil {
+		t.Fatal("--rehearse-click-day without --demo accepted")
+	}
+	if _, err := parse(t, map[string]string{"PRENOTA_REHEARSE_CLICK_DAY": "soon"}); err == nil {
+		t.Fatal("PRENOTA_REHEARSE_CLICK_DAY=soon accepted")
 	}
 }

@@ -165,6 +165,16 @@ func newFlags(getenv func(string) string, out io.Writer) *flags {
 	f.fs.StringVar(&c.BaseURL, "base-url", env("PRENOTA_BASE_URL", "http://localhost:8080"), "public URL, for links in emails and SAML [PRENOTA_BASE_URL]")
 	f.fs.BoolVar(&c.Demo, "demo", boolEnv("PRENOTA_DEMO", false), "demo mode: demo identity provider, demo mailbox, demo Comune [PRENOTA_DEMO]")
 	f.fs.StringVar(&c.SMTPURL, "smtp-url", env("PRENOTA_SMTP_URL", ""), "smtp://user:pass@host:port or smtps://…; empty: the local mailbox [PRENOTA_SMTP_URL]")
+	rehearseDefault := time.Duration(0)
+	if v := getenv("PRENOTA_REHEARSE_CLICK_DAY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			f.err = errors.Join(f.err, fmt.Errorf("PRENOTA_REHEARSE_CLICK_DAY: want a duration such as 2m, got %q", v))
+		} else {
+			rehearseDefault = d
+		}
+	}
+	f.fs.DurationVar(&c.RehearseClickDay, "rehearse-click-day", rehearseDefault, "demo only: the demo's CIE slots open this long after start, its waiting room active from start [PRENOTA_REHEARSE_CLICK_DAY]")
 	f.fs.IntVar(&c.HoldSeconds, "hold-seconds", holdDefault, "overrides every resource's hold duration [PRENOTA_HOLD_SECONDS]")
 	// App IO's key is a secret: PRENOTA_APPIO_KEY_FILE names a file holding it.
 	appIOKey := env("PRENOTA_APPIO_KEY", "")
