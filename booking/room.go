@@ -103,10 +103,10 @@ type QueueState string
 
 // The states of a place in the queue (SPEC §15).
 const (
-	Waiting  QueueState = "waiting"
-	Admitted QueueState = "admitted"
-	SoldOut  QueueState = "sold_out"
-	NoRoom   QueueState = "closed" // no room active: go straight to the grid
+	QueueWaiting QueueState = "waiting"
+	Admitted     QueueState = "admitted"
+	SoldOut      QueueState = "sold_out"
+	NoRoom       QueueState = "closed" // no room active: go straight to the grid
 )
 
 // Place is a citizen's place in a waiting room.
@@ -217,12 +217,12 @@ func place(room Room, t Ticket, now time.Time) Place {
 	case t.Position > 0 && t.Position <= t.Serving:
 		// admitted, and the admission ended unused: joining again queues
 		// at the back
-		p.State, p.Expired = Waiting, true
+		p.State, p.Expired = QueueWaiting, true
 		return p
 	case t.SoldOut:
 		p.State, p.PollAfter = SoldOut, 15*time.Second
 	default:
-		p.State = Waiting
+		p.State = QueueWaiting
 	}
 	if t.Position == 0 {
 		p.Ahead = -1

@@ -71,7 +71,7 @@ func TestQueueFairOrder(t *testing.T) {
 		for i := range before {
 			clock.set(rulesNow.Add(20*time.Minute + time.Duration(i)*time.Second))
 			p, created, err := svc.JoinQueue(ctx, r.ID, fmt.Sprintf("PRE%04d", i))
-			if err != nil || !created || p.State != booking.Waiting || p.Position != 0 || p.Ahead != -1 {
+			if err != nil || !created || p.State != booking.QueueWaiting || p.Position != 0 || p.Ahead != -1 {
 				t.Fatalf("join %d before the opening: %+v created %v, %v", i, p, created, err)
 			}
 		}
@@ -194,7 +194,7 @@ func TestQueueAdmissionSoldOutExpiry(t *testing.T) {
 		if err := svc.AdvanceQueues(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if p, _ := svc.QueuePlace(ctx, r.ID, who(byPos[9])); p.State != booking.Waiting {
+		if p, _ := svc.QueuePlace(ctx, r.ID, who(byPos[9])); p.State != booking.QueueWaiting {
 			t.Fatalf("9th in line while the 4th's admission lasts: %s, want waiting", p.State)
 		}
 		clock.set(roomOpens.Add(10*time.Minute + 2*time.Second)) // the first admissions end, the holds last 30 minutes
@@ -204,7 +204,7 @@ func TestQueueAdmissionSoldOutExpiry(t *testing.T) {
 		if p, _ := svc.QueuePlace(ctx, r.ID, who(byPos[9])); p.State != booking.Admitted {
 			t.Fatalf("9th in line after a seat came back: %s, want admitted", p.State)
 		}
-		if p, _ := svc.QueuePlace(ctx, r.ID, who(byPos[10])); p.State != booking.Waiting {
+		if p, _ := svc.QueuePlace(ctx, r.ID, who(byPos[10])); p.State != booking.QueueWaiting {
 			t.Fatalf("10th in line: %s, want waiting", p.State)
 		}
 		// The admission ends after its validity: no hold, and joining
@@ -216,7 +216,7 @@ func TestQueueAdmissionSoldOutExpiry(t *testing.T) {
 		if p, _ := svc.QueuePlace(ctx, r.ID, who(byPos[9])); !p.Expired {
 			t.Fatalf("place after the admission ended: %+v, want expired", p)
 		}
-		if p, _, err := svc.JoinQueue(ctx, r.ID, who(byPos[9])); err != nil || p.Position != n+1 || p.State != booking.Waiting {
+		if p, _, err := svc.JoinQueue(ctx, r.ID, who(byPos[9])); err != nil || p.Position != n+1 || p.State != booking.QueueWaiting {
 			t.Fatalf("join again after expiry: %+v, %v; want position %d, waiting", p, err, n+1)
 		}
 	})
