@@ -45,7 +45,7 @@ type Data struct {
 	Address       string // where an in-person appointment takes place
 	ByPhone       bool
 	PhoneCall     string // who calls whom, a whole sentence; "" in person
-	PhoneReminder string // the end of "In caso di appuntamento telefonico …"
+	PhoneReminder string // the end of "Ricordiamo che il giorno dell'appuntamento …" for a phone appointment
 	ContactPhone  string // to call for information or to cancel
 	Documents     string // "DOCUMENTI DA PRESENTARE"
 	Code          string

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
+	"image/draw"
 	_ "image/jpeg" // Logo may be a JPEG.
-	_ "image/png"  // Logo may be a PNG.
+	"image/png"
 	"io"
 	"strings"
 
@@ -121,8 +123,12 @@ func header(pdf *fpdf.Fpdf, d Data) error {
 		if w > logoMaxW {
 			w, h = logoMaxW, logoMaxW*float64(cfg.Height)/float64(cfg.Width)
 		}
+		logo, err := eightBit(d.Logo, cfg)
+		if err != nil {
+			return err
+		}
 		opt := fpdf.ImageOptions{ImageType: strings.ToUpper(format), ReadDpi: false}
-		pdf.RegisterImageOptionsReader("logo", opt, bytes.NewReader(d.Logo))
+		pdf.RegisterImageOptionsReader("logo", opt, bytes.NewReader(logo))
 		pdf.ImageOptions("logo", margin, headerTop, w, h, false, opt, 0, "")
 		textX = margin + w + 6
 		bottom = max(bottom, headerTop+h)
@@ -164,6 +170,36 @@ func header(pdf *fpdf.Fpdf, d Data) error {
 	return nil
 }
 
+// eightBit returns a PNG of 16 bits per channel as one of 8 (the same for
+// any other image): fpdf embeds only the high bytes' stream of a 16-bit one
+// as if it were 8-bit, and the crest shows as a faint outline.
+func eightBit(logo []byte, cfg image.Config) ([]byte, error) {
+	var to color.Model
+	switch cfg.ColorModel {
+	case color.RGBA64Model, color.NRGBA64Model:
+		to = color.NRGBAModel
+	case color.Gray16Model:
+		to = color.GrayModel
+	default:
+		return logo, nil
+	}
+	src, err := png.Decode(bytes.NewReader(logo))
+	if err != nil {
+		return nil, errors.New("receipt: the logo is not a valid PNG image")
+	}
+	b := src.Bounds()
+	var dst draw.Image = image.NewNRGBA(b)
+	if to == color.GrayModel {
+		dst = image.NewGray(b)
+	}
+	draw.Draw(dst, b, src, b.Min, draw.Src)
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, dst); err != nil {
+		return nil, fmt.Errorf("receipt: converting the logo: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
 // body writes the appointment as the seed's receipt words it.
 func body(pdf *fpdf.Fpdf, d Data) {
 	b := d.Booking
@@ -183,7 +219,13 @@ func body(pdf *fpdf.Fpdf, d Data) {
 			write(pdf, bodySize, "B", strings.ToUpper(a))
 		}
 	}
-	write(pdf, bodySize, "", " è stato prenotato da:")
+	if p := strings.TrimSpace(d.Presentante); p != "" {
+		write(pdf, bodySize, "", " è stato prenotato da ")
+		write(pdf, bodySize, "B", strings.ToUpper(p))
+		write(pdf, bodySize, "", " per:")
+	} else {
+		write(pdf, bodySize, "", " è stato prenotato da:")
+	}
 	pdf.Ln(lineH + 2.5)
 
 	write(pdf, 12, "B", d.fruitoreLine())
