@@ -116,7 +116,7 @@ func TestConfirmationEmail(t *testing.T) {
 			contains(t, "PDF", pdfText(t, pdf.Data),
 				"CARTE D'IDENTITÀ ELETTRONICA", "CORSO MATTEOTTI 8, SANTARCANGELO DI ROMAGNA RN",
 				"NICCOLÒ D'AMICO – 30/11/2001 – CF. DMCNCL01S30D612R",
-				"Il "+start.Format("02/01/2006")+" ore "+start.Format("15:04"),
+				strings.ToUpper(weekday(start)[:1])+weekday(start)[1:]+" "+start.Format("02/01/2006")+" ore "+start.Format("15:04"),
 				"DOCUMENTI DA PRESENTARE", "la tessera sanitaria (codice fiscale)", b.Code)
 
 			if got := testutil.ToFloat64(metrics.Sent.WithLabelValues("email", "confirmation")); got != 1 {

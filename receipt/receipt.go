@@ -115,19 +115,14 @@ func (d Data) punctuality() (text, number string) {
 	return s + " l'ufficio.", ""
 }
 
-// details is the description of calendar entries. personal adds the birth
-// date and codice fiscale: they belong in the .ics file the citizen downloads,
-// not in a URL handed to a third-party calendar. link, if not empty, is the
-// booking's page.
-func (d Data) details(personal bool, link string) string {
+// details is the description of calendar entries. It names the fruitore
+// but carries no codice fiscale or birth date: calendars sync to third
+// parties. link, if not empty, is the booking's page.
+func (d Data) details(link string) string {
 	var b strings.Builder
 	line := func(s string) { b.WriteString(s + "\n") }
 	line("Codice prenotazione: " + d.Booking.Code)
-	if personal {
-		line("Fruitore: " + d.fruitoreLine())
-	} else {
-		line("Fruitore: " + strings.ToUpper(strings.TrimSpace(d.Booking.Fruitore.FullName())))
-	}
+	line("Fruitore: " + strings.ToUpper(strings.TrimSpace(d.Booking.Fruitore.FullName())))
 	if o := strings.TrimSpace(d.Resource.Office); o != "" {
 		line("Ufficio: " + o)
 	}
