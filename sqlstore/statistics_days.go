@@ -25,6 +25,11 @@ import (
 // concurrent change forgot again before counting them from the bookings.
 const statisticsAttempts = 3
 
+// fillChunkDays is how many days one transaction fills at most: the writers
+// wait for it (SQLite's single writer, PostgreSQL's lock), so a year is kept
+// a week at a time.
+const fillChunkDays = 7
+
 // dayFigures are one resource's figures of one day.
 type dayFigures struct {
 	day, resource int64
@@ -63,15 +68,15 @@ func (s *Store) cachedDays(ctx context.Context, bounds []time.Time) ([]int64, er
 	return days, nil
 }
 
-// readDays returns the kept figures of days (see cachedDays); ok is false
-// when some day is not kept, with the first and last such day.
-func (s *Store) readDays(ctx context.Context, days []int64) (out []dayFigures, ok bool, missing [2]int, err error) {
+// readDays returns the kept figures of days (see cachedDays) and the
+// indexes of the days not kept.
+func (s *Store) readDays(ctx context.Context, days []int64) (out []dayFigures, missing []int, err error) {
 	rows, err := s.r.QueryContext(ctx, s.q(`SELECT f.day, d.resource_id, d.bookings, d.booked_seats, d.cancelled_by_citizen,
 		d.cancelled_by_comune, d.attended, d.no_show, d.leads
 		FROM statistics_filled f LEFT JOIN statistics_days d ON d.day = f.day
 		WHERE f.day >= ? AND f.day < ?`), days[0], days[len(days)-1])
 	if err != nil {
-		return nil, false, missing, wrap(err)
+		return nil, nil, wrap(err)
 	}
 	defer rows.Close()
 	filled := map[int64]bool{}
@@ -80,7 +85,7 @@ func (s *Store) readDays(ctx context.Context, days []int64) (out []dayFigures, o
 		var id, bookings, seats, byCitizen, byComune, attended, noShow sql.NullInt64
 		var leads sql.NullString
 		if err := rows.Scan(&day, &id, &bookings, &seats, &byCitizen, &byComune, &attended, &noShow, &leads); err != nil {
-			return nil, false, missing, wrap(err)
+			return nil, nil, wrap(err)
 		}
 		filled[day] = true
 		if !id.Valid {
@@ -92,7 +97,7 @@ func (s *Store) readDays(ctx context.Context, days []int64) (out []dayFigures, o
 			for _, l := range strings.Split(leads.String, ",") {
 				n, err := strconv.ParseInt(l, 10, 64)
 				if err != nil {
-					return nil, false, missing, wrap(err)
+					return nil, nil, wrap(err)
 				}
 				d.leads = append(d.leads, n)
 			}
@@ -100,18 +105,14 @@ func (s *Store) readDays(ctx context.Context, days []int64) (out []dayFigures, o
 		out = append(out, d)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, false, missing, wrap(err)
+		return nil, nil, wrap(err)
 	}
-	missing = [2]int{-1, -1}
 	for i, day := range days[:len(days)-1] {
 		if !filled[day] {
-			if missing[0] < 0 {
-				missing[0] = i
-			}
-			missing[1] = i
+			missing = append(missing, i)
 		}
 	}
-	return out, missing[0] < 0, missing, nil
+	return out, missing, nil
 }
 
 // fillDays computes the figures of the days of [days[0], days[n-1]) from
@@ -242,16 +243,40 @@ func (s *Store) keptFigures(ctx context.Context, bounds []time.Time) ([]dayFigur
 		return nil, bounds[0].UnixMilli(), err
 	}
 	for range statisticsAttempts {
-		out, ok, missing, err := s.readDays(ctx, days)
+		out, missing, err := s.readDays(ctx, days)
 		if err != nil {
 			return nil, 0, err
 		}
-		if ok {
+		if len(missing) == 0 {
 			return out, days[len(days)-1], nil
 		}
-		if err := s.fillDays(ctx, days[missing[0]:missing[1]+2]); err != nil {
-			return nil, 0, err
+		// Runs of consecutive missing days, a chunk at a time.
+		for i := 0; i < len(missing); {
+			j := i + 1
+			for j < len(missing) && missing[j] == missing[j-1]+1 && j-i < fillChunkDays {
+				j++
+			}
+			if err := s.fillDays(ctx, days[missing[i]:missing[j-1]+2]); err != nil {
+				return nil, 0, err
+			}
+			i = j
 		}
 	}
 	return nil, bounds[0].UnixMilli(), nil
+}
+
+// KeepStatistics computes and keeps the figures of the past days that the
+// statistics may ask for (booking.MaxStatisticsDays back from today) and
+// are not kept yet, so the first statistics of a period need not wait for
+// them. The retention job calls it.
+func (s *Store) KeepStatistics(ctx context.Context) error {
+	now, err := s.now(ctx, s.r)
+	if err != nil {
+		return wrap(err)
+	}
+	today := booking.DateOf(time.UnixMilli(now), booking.Rome)
+	from, _ := today.AddDays(-booking.MaxStatisticsDays).At(0, booking.Rome)
+	to, _ := today.At(0, booking.Rome)
+	_, _, err = s.keptFigures(ctx, []time.Time{from, to})
+	return err
 }

@@ -89,3 +89,28 @@ func TestStatisticsKeptDays(t *testing.T) {
 		}
 	})
 }
+
+// TestKeepStatistics: the retention job's call keeps every past day the
+// statistics may ask for, and the figures read from them are the fixture's.
+func TestKeepStatistics(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		statsfixture.Load(t, s)
+		if err := s.KeepStatistics(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, s, "SELECT COUNT(*) FROM statistics_filled"); n != booking.MaxStatisticsDays {
+			t.Fatalf("%d days kept, want %d", n, booking.MaxStatisticsDays)
+		}
+		st, err := booking.ComputeStatistics(ctx, s, statsfixture.From, statsfixture.To, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := st.Resources[0].Total; got != statsfixture.DeskTotal {
+			t.Errorf("desk total = %+v, want %+v", got, statsfixture.DeskTotal)
+		}
+		if got := st.Resources[1].Total; got != statsfixture.RoomTotal {
+			t.Errorf("room total = %+v, want %+v", got, statsfixture.RoomTotal)
+		}
+	})
+}
