@@ -94,8 +94,10 @@ func bench(engine, pgURL string, d time.Duration, gridClients, holdClients int, 
 		return err
 	}
 	defer cleanup()
+	// No retention job: its keeping of the statistics' days would run
+	// during the measurements (the first statistics request keeps them).
 	a, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DatabaseURL: dbURL, BaseURL: "http://127.0.0.1", Demo: true,
-		RateLimit: false, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		RateLimit: false, PurgeEvery: -1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		return err
 	}
@@ -103,7 +105,9 @@ func bench(engine, pgURL string, d time.Duration, gridClients, holdClients int, 
 	if err := a.Listen(); err != nil {
 		return err
 	}
-	go a.Run(ctx)
+	running := make(chan struct{})
+	go func() { a.Run(ctx); close(running) }()
+	defer func() { cancel(); <-running }() // before Close: the server stops first
 	base := "http://" + a.Addr()
 	n, err := seedYear(ctx, a.Store, a.Service)
 	if err != nil {
