@@ -447,3 +447,57 @@ func TestPDFLogoDepth(t *testing.T) {
 		})
 	}
 }
+
+// TestPDFTagged: the receipt is a tagged PDF in Italian whose structure
+// reads in order (pdfinfo -struct-text), on one page and on two.
+func TestPDFTagged(t *testing.T) {
+	withLogo := sample()
+	withLogo.Logo = logo(t)
+	long := sample()
+	long.Resource.Documents = strings.Repeat("- Documento d'identità in corso di validità, o denuncia di smarrimento.\n", 60) + "ULTIMA RIGA DEI DOCUMENTI"
+	for name, c := range map[string]struct {
+		d     Data
+		pages string
+		order []string // the structure's lines, in this order
+	}{
+		"con logo": {withLogo, "1", []string{"Document", "Figure", "H1 (block)", `"COMUNE DI SANTARCANGELO DI ROMAGNA"`, `"Provincia di Rimini"`,
+			`"NICCOLÒ D'AMICO – 01/01/1970 – CF. DMCNCL70A01I304X"`, `"Così come segue:Domenica 25/10/2026 ore 09:00 – 09:15"`,
+			`"Codice prenotazione: K7MP-QX9CPresenti questo codice o il codice QR allo sportello."`, "Figure", "H2 (block)", `"DOCUMENTI DA PRESENTARE"`}},
+		"due pagine": {long, "2", []string{"H1 (block)", "H2 (block)", "P (block)", `"Comune di Santarcangelo`, "P (block)", "ULTIMA RIGA DEI DOCUMENTI", `"Comune di Santarcangelo`}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := renderPDF(t, "tagged_"+strings.ReplaceAll(name, " ", "_"), c.d)
+			out, err := exec.Command(tool(t, "pdfinfo"), path).CombinedOutput()
+			if err != nil {
+				t.Fatalf("pdfinfo: %v\n%s", err, out)
+			}
+			for _, want := range []string{"Tagged:          yes", "Pages:           " + c.pages, "Title:           Ricevuta di prenotazione K7MP-QX9C"} {
+				if !strings.Contains(string(out), want) {
+					t.Errorf("pdfinfo lacks %q:\n%s", want, out)
+				}
+			}
+			raw, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Contains(raw, []byte("/Lang (it-IT)")) || !bytes.Contains(raw, []byte("/MarkInfo <</Marked true>>")) {
+				t.Error("the catalog lacks /Lang it-IT or /MarkInfo")
+			}
+			st, err := exec.Command(tool(t, "pdfinfo"), "-struct-text", path).CombinedOutput()
+			if err != nil {
+				t.Fatalf("pdfinfo -struct-text: %v\n%s", err, st)
+			}
+			rest := string(st)
+			for _, want := range c.order {
+				i := strings.Index(rest, want)
+				if i < 0 {
+					t.Fatalf("the structure lacks %q after what came before:\n%s", want, st)
+				}
+				rest = rest[i+len(want):]
+			}
+			if text := pdfText(t, path); !strings.Contains(text, "Codice prenotazione: K7MP-QX9C") {
+				t.Errorf("pdftotext no longer reads the receipt: %s", text)
+			}
+		})
+	}
+}
