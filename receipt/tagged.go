@@ -21,11 +21,11 @@ import (
 
 // tagger records the marked-content sequences of a document being drawn.
 type tagger struct {
-	pdf     *fpdf.Fpdf
-	elems   []elem      // in reading order
-	next    map[int]int // the next MCID of each page
-	open    *elem       // the sequence being drawn, nil when none
-	reopen  *elem       // one a page break interrupted
+	pdf    *fpdf.Fpdf
+	elems  []elem      // in reading order
+	next   map[int]int // the next MCID of each page
+	open   *elem       // the sequence being drawn, nil when none
+	reopen *elem       // one a page break interrupted
 }
 
 // elem is one structure element and the sequence it holds.
