@@ -53,14 +53,18 @@ func Purge(ctx context.Context, store *sqlstore.Store, log *slog.Logger, by stri
 	return p, err
 }
 
-// retention runs Purge now and then every period until ctx is done; a
-// failed run is logged and retried at the next tick.
+// retention runs Purge, then keeps the statistics of the past days, now
+// and then every period until ctx is done; a failed run is logged and
+// retried at the next tick.
 func (a *App) retention(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		if _, err := Purge(ctx, a.Store, a.log, "job"); err != nil && ctx.Err() == nil {
 			a.log.Error("retention purge", "err", err)
+		}
+		if err := a.Store.KeepStatistics(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("statistics of past days", "err", err)
 		}
 		select {
 		case <-ctx.Done():

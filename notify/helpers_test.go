@@ -439,3 +439,8 @@ func (s *roundsStore) waitRounds(t *testing.T, n int) {
 		return s.rounds >= want
 	})
 }
+
+// weekday is the Italian name of t's weekday.
+func weekday(t time.Time) string {
+	return [...]string{"domenica", "lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato"}[t.Weekday()]
+}

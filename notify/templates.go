@@ -39,6 +39,7 @@ type Data struct {
 	Comune        string // "Comune di Demo"
 	ResourceName  string
 	FruitoreLine  string // "NOME COGNOME – dd/mm/yyyy – CF. XXXXXXXXXXXXXXXX"
+	Weekday       string // "giovedì", of Date
 	Date          string // dd/mm/yyyy, Europe/Rome
 	Time          string // hh:mm
 	OldDate       string // before the last move: dd/mm/yyyy, or "" if never moved
@@ -47,7 +48,7 @@ type Data struct {
 	Address       string // where an in-person appointment takes place
 	ByPhone       bool
 	PhoneCall     string // who calls whom, a whole sentence; "" in person
-	PhoneReminder string // the end of "In caso di appuntamento telefonico …"
+	PhoneReminder string // the end of "Ricordiamo che il giorno dell'appuntamento …" for a phone appointment
 	ContactPhone  string // to call for information or to cancel
 	Documents     string // "DOCUMENTI DA PRESENTARE"
 	Code          string
@@ -55,6 +56,7 @@ type Data struct {
 	ReplyTo       string
 	BaseURL       string
 	BookingsURL   string // "Le mie prenotazioni"
+	BookingURL    string // the booking's page, where the citizen can cancel it
 }
 
 // NewData derives the template data of a booking.
@@ -62,6 +64,9 @@ func NewData(st booking.Settings, r booking.Resource, b booking.Booking, baseURL
 	baseURL = strings.TrimRight(baseURL, "/")
 	d := Data{Settings: st, Resource: r, Booking: b, Code: b.Code, CancelReason: strings.TrimSpace(b.CancelReason),
 		ReplyTo: strings.TrimSpace(st.ReplyTo), BaseURL: baseURL, BookingsURL: baseURL + "/prenotazioni"}
+	if b.ID != "" {
+		d.BookingURL = d.BookingsURL + "/" + b.ID
+	}
 	d.Comune = first(st.Name, "Comune")
 	d.ResourceName = first(r.Name, b.ResourceName)
 	p := b.Fruitore
@@ -79,11 +84,12 @@ func NewData(st booking.Settings, r booking.Resource, b booking.Booking, baseURL
 		old := b.MovedFrom.In(booking.Rome)
 		d.OldDate, d.OldTime = old.Format("02/01/2006"), old.Format("15:04")
 	}
+	d.Weekday = weekdays[start.Weekday()]
 	if !b.End.IsZero() {
 		d.EndTime = b.End.In(booking.Rome).Format("15:04")
 	}
 	d.Address = first(r.Address, st.Address)
-	d.ContactPhone = first(st.Phone, r.Phone)
+	d.ContactPhone = first(r.Phone, st.Phone) // the office's own, else the Comune's
 	d.Documents = strings.Trim(strings.ReplaceAll(r.Documents, "\r\n", "\n"), "\n \t")
 	d.ByPhone = r.Kind == booking.ByPhone
 	d.PhoneReminder = "sarete richiamati al numero da voi indicato."
@@ -102,6 +108,9 @@ func NewData(st booking.Settings, r booking.Resource, b booking.Booking, baseURL
 	}
 	return d
 }
+
+// weekdays are the Italian names of time.Weekday.
+var weekdays = [...]string{"domenica", "lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato"}
 
 func first(ss ...string) string {
 	for _, s := range ss {

@@ -85,17 +85,22 @@ func TestConfirmationEmail(t *testing.T) {
 				"Gentile utente,",
 				"il suo appuntamento è stato fissato come richiesto e trova riscontro nella ricevuta qui allegata.",
 				"Appuntamento: Carte d'Identità Elettronica",
-				"Data e ora: "+start.Format("02/01/2006")+" ore "+start.Format("15:04"),
+				"Data e ora: "+weekday(start)+" "+start.Format("02/01/2006")+" ore "+start.Format("15:04"),
 				"Luogo: Corso Matteotti 8, Santarcangelo di Romagna RN",
 				"Codice prenotazione: "+b.Code,
-				"Ricordiamo che il giorno dell'appuntamento:",
-				"1. In caso di appuntamento in presenza porta con te i dati della prenotazione e l'eventuale documentazione occorrente",
-				"2. In caso di appuntamento telefonico sarete richiamati al numero da voi indicato.",
+				"Dettagli e annullamento: https://prenota.comune.demo.it/prenotazioni/"+b.ID,
+				"Ricordiamo che il giorno dell'appuntamento dovrà portare con sé i dati della prenotazione e l'eventuale documentazione occorrente.",
 				"DOCUMENTI DA PRESENTARE",
-				"In caso di ulteriori informazioni contattare lo:\n0541 356111",
+				"Per ulteriori informazioni può telefonare al numero 0541 356211.", // the office's, not the Comune's 0541 356111
 				"Grazie per aver utilizzato il servizio di appuntamento online del Comune di Demo.\nCordiali saluti.",
 				"Questa mail è stata inviata da un account NoReply. Eventuali risposte a questa email non verranno gestite.")
-			contains(t, "HTML part", m.HTML, "<!doctype html>", "Gentile utente,", b.Code, "D&#39;AMICO")
+			for _, no := range []string{"telefonic", "contattare lo", "0541 356111"} {
+				if strings.Contains(m.Text, no) || strings.Contains(m.HTML, no) {
+					t.Errorf("the email of an appointment in person says %q", no)
+				}
+			}
+			contains(t, "HTML part", m.HTML, "<!doctype html>", "Gentile utente,", b.Code, "D&#39;AMICO",
+				`<a href="https://prenota.comune.demo.it/prenotazioni/`+b.ID+`">`)
 			if len(m.Attachments) != 2 {
 				t.Fatalf("%d attachments, want 2", len(m.Attachments))
 			}
@@ -111,7 +116,7 @@ func TestConfirmationEmail(t *testing.T) {
 			contains(t, "PDF", pdfText(t, pdf.Data),
 				"CARTE D'IDENTITÀ ELETTRONICA", "CORSO MATTEOTTI 8, SANTARCANGELO DI ROMAGNA RN",
 				"NICCOLÒ D'AMICO – 30/11/2001 – CF. DMCNCL01S30D612R",
-				"Il "+start.Format("02/01/2006")+" ore "+start.Format("15:04"),
+				strings.ToUpper(weekday(start)[:1])+weekday(start)[1:]+" "+start.Format("02/01/2006")+" ore "+start.Format("15:04"),
 				"DOCUMENTI DA PRESENTARE", "la tessera sanitaria (codice fiscale)", b.Code)
 
 			if got := testutil.ToFloat64(metrics.Sent.WithLabelValues("email", "confirmation")); got != 1 {

@@ -19,9 +19,11 @@ const ProdID = "-//Prenota//Prenota//IT"
 //
 // A confirmed booking is published (METHOD:PUBLISH, STATUS:CONFIRMED,
 // SEQUENCE:0); a cancelled one cancels the same event (METHOD:CANCEL,
-// STATUS:CANCELLED, SEQUENCE:1); each move of the booking adds one to the
-// SEQUENCE, so a calendar that imported the first file
-// removes the entry on importing the second. The UID is
+// STATUS:CANCELLED, SEQUENCE one more than the confirmed one's); each move of
+// the booking adds one to the SEQUENCE, so a calendar that imported the first
+// file updates or removes the entry on importing the next. A confirmed one has
+// a VALARM reminder a day before. The description names the fruitore without
+// codice fiscale or birth date. The UID is
 // "<booking ID>@<host of baseURL>" and the URL is baseURL + "/prenotazioni/<ID>".
 // Times are in UTC. DTSTAMP is when the booking was made (or cancelled), so
 // the same booking always gives the same bytes; the current time if unknown. Lines are folded at 75
@@ -69,11 +71,18 @@ func ICS(d Data, baseURL string) ([]byte, error) {
 	if !d.byPhone() && d.Resource.Latitude != nil && d.Resource.Longitude != nil {
 		ev.SetGeo(*d.Resource.Latitude, *d.Resource.Longitude)
 	}
-	ev.SetDescription(d.details(true, link))
+	ev.SetDescription(d.details(link))
 	ev.SetURL(link)
-	// The appointment carries the citizen's personal data: keep it out of
-	// calendars the citizen shares.
+	// The appointment names the citizen: keep it out of calendars the
+	// citizen shares.
 	ev.SetClass(ics.ClassificationPrivate)
+	if !cancelled {
+		// A reminder the day before.
+		a := ev.AddAlarm()
+		a.SetAction(ics.ActionDisplay)
+		a.SetTrigger("-P1D")
+		a.SetProperty(ics.ComponentPropertyDescription, "Domani: "+d.summary())
+	}
 	// RFC 5546 wants an ORGANIZER in PUBLISH and CANCEL, and an ATTENDEE in
 	// CANCEL, so that clients match the cancellation to the entry.
 	if org := firstNonEmpty(d.Settings.Email, d.Settings.NoReply); org != "" {

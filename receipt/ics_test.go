@@ -34,7 +34,7 @@ func TestICS(t *testing.T) {
 			"Piazza Ganganelli 1, Santarcangelo di Romagna RN",
 			[]string{
 				"Codice prenotazione: K7MP-QX9C",
-				"Fruitore: NICCOLÒ D'AMICO – 01/01/1970 – CF. DMCNCL70A01I304X",
+				"Fruitore: NICCOLÒ D'AMICO\n",
 				"Ufficio: Servizio Demografici",
 				"In caso di impossibilità a presentarsi, avvisare telefonando al n. 0541 356111.",
 				"DOCUMENTI DA PRESENTARE\nPER TUTTI:\n- 1) DICHIARAZIONE DI RESIDENZA",
@@ -44,7 +44,7 @@ func TestICS(t *testing.T) {
 		{"telefonica, giorno del cambio dell'ora di primavera", phoneSample(booking.OfficeCalls), "PUBLISH", "CONFIRMED", 0,
 			time.Date(2026, 3, 29, 7, 0, 0, 0, time.UTC), time.Date(2026, 3, 29, 7, 30, 0, 0, time.UTC),
 			"Appuntamento telefonico",
-			[]string{"Fruitore: ANNA GIÀ – 01/01/1980 – CF. GIANNA80A41H294Z", "Sarà richiamata al numero 333 7654321."}},
+			[]string{"Fruitore: ANNA GIÀ\n", "Sarà richiamata al numero 333 7654321."}},
 		{"annullata", cancelledSample(), "CANCEL", "CANCELLED", 1,
 			time.Date(2026, 10, 25, 8, 0, 0, 0, time.UTC), time.Date(2026, 10, 25, 8, 15, 0, 0, time.UTC),
 			"Piazza Ganganelli 1, Santarcangelo di Romagna RN",
@@ -58,6 +58,15 @@ func TestICS(t *testing.T) {
 			}
 			checkFolding(t, raw)
 			golden(t, "ics_"+goldenName(tc.name)+".ics", raw)
+			// No codice fiscale or birth date anywhere (the file syncs to
+			// third-party calendars), even folded across lines.
+			unfolded := strings.ReplaceAll(string(raw), "\r\n ", "")
+			p := tc.data.Booking.Fruitore
+			for _, no := range []string{p.CodiceFiscale, "CF.", p.DataNascita.Italian()} {
+				if strings.Contains(unfolded, no) {
+					t.Errorf("the .ics has %q:\n%s", no, unfolded)
+				}
+			}
 
 			cal, err := ical.NewDecoder(bytes.NewReader(raw)).Decode()
 			if err != nil {
@@ -108,6 +117,25 @@ func TestICS(t *testing.T) {
 			stamp, err := ev.DateTime(ical.PropDateTimeStamp, nil)
 			if err != nil || stamp.IsZero() {
 				t.Errorf("DTSTAMP = %v (%v)", stamp, err)
+			}
+			var alarms []*ical.Component
+			for _, c := range events[0].Children {
+				if c.Name == ical.CompAlarm {
+					alarms = append(alarms, c)
+				}
+			}
+			if tc.method == "CANCEL" {
+				if len(alarms) != 0 {
+					t.Errorf("a cancellation has %d alarms", len(alarms))
+				}
+			} else if len(alarms) != 1 {
+				t.Errorf("%d alarms, want a reminder", len(alarms))
+			} else {
+				a := alarms[0].Props
+				trigger, err := a.Get(ical.PropTrigger).Duration()
+				if err != nil || trigger != -24*time.Hour || text(a, ical.PropAction) != "DISPLAY" || text(a, ical.PropDescription) == "" {
+					t.Errorf("alarm %+v: trigger %v (%v), want a displayed reminder the day before", a, trigger, err)
+				}
 			}
 			if got := text(ev, ical.PropSummary); got != "Appuntamento: "+tc.data.Resource.Name {
 				t.Errorf("SUMMARY = %q", got)

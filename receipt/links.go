@@ -20,7 +20,7 @@ type CalendarLinks struct {
 func Links(d Data) CalendarLinks {
 	const compact = "20060102T150405Z"
 	start, end := d.Booking.Start.UTC(), d.Booking.End.UTC()
-	title, details, loc := d.summary(), d.details(false, ""), d.location()
+	title, details, loc := d.summary(), d.details(""), d.location()
 	return CalendarLinks{
 		Google: "https://calendar.google.com/calendar/render?" + query(
 			"action", "TEMPLATE",

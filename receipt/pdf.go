@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
+	"image/draw"
 	_ "image/jpeg" // Logo may be a JPEG.
-	_ "image/png"  // Logo may be a PNG.
+	"image/png"
 	"io"
 	"strings"
 
@@ -89,26 +91,38 @@ func PDF(w io.Writer, d Data) error {
 	pdf.SetMargins(margin, headerTop, margin)
 	pdf.SetAutoPageBreak(true, footerSpace)
 	pdf.AliasNbPages("")
-	pdf.SetFooterFunc(func() { footer(pdf, d) })
+	t := newTagger(pdf)
+	pdf.SetFooterFunc(func() {
+		t.begin("P", "")
+		footer(pdf, d)
+		t.end()
+	})
 	pdf.AddPage()
 
-	if err := header(pdf, d); err != nil {
+	if err := header(pdf, t, d); err != nil {
 		return err
 	}
-	body(pdf, d)
-	if err := codeBox(pdf, d); err != nil {
+	body(pdf, t, d)
+	if err := codeBox(pdf, t, d); err != nil {
 		return err
 	}
-	documents(pdf, d)
+	documents(pdf, t, d)
+	t.end()
 
-	if err := pdf.Output(w); err != nil {
+	var raw bytes.Buffer
+	if err := pdf.Output(&raw); err != nil {
 		return fmt.Errorf("receipt: writing PDF: %w", err)
 	}
-	return nil
+	tagged, err := t.tag(raw.Bytes())
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(tagged)
+	return err
 }
 
 // header draws the crest, the Comune's name and province, a rule, and the office.
-func header(pdf *fpdf.Fpdf, d Data) error {
+func header(pdf *fpdf.Fpdf, t *tagger, d Data) error {
 	textX := margin
 	bottom := headerTop + 16
 	if len(d.Logo) > 0 {
@@ -121,9 +135,15 @@ func header(pdf *fpdf.Fpdf, d Data) error {
 		if w > logoMaxW {
 			w, h = logoMaxW, logoMaxW*float64(cfg.Height)/float64(cfg.Width)
 		}
+		logo, err := eightBit(d.Logo, cfg)
+		if err != nil {
+			return err
+		}
 		opt := fpdf.ImageOptions{ImageType: strings.ToUpper(format), ReadDpi: false}
-		pdf.RegisterImageOptionsReader("logo", opt, bytes.NewReader(d.Logo))
+		pdf.RegisterImageOptionsReader("logo", opt, bytes.NewReader(logo))
+		t.begin("Figure", "Stemma del "+strings.TrimSpace(d.Settings.Name))
 		pdf.ImageOptions("logo", margin, headerTop, w, h, false, opt, 0, "")
+		t.end()
 		textX = margin + w + 6
 		bottom = max(bottom, headerTop+h)
 	}
@@ -138,8 +158,12 @@ func header(pdf *fpdf.Fpdf, d Data) error {
 	}
 	setColor(pdf, ink)
 	pdf.SetXY(textX, headerTop+2)
+	t.begin("H1", "")
 	pdf.MultiCell(avail, size*0.45, name, "", "L", false)
+	t.end()
 	if p := strings.TrimSpace(d.Settings.Province); p != "" {
+		t.begin("P", "")
+		defer t.end()
 		pdf.SetFont(font, "", 12)
 		setColor(pdf, grey)
 		pdf.SetX(textX)
@@ -153,6 +177,7 @@ func header(pdf *fpdf.Fpdf, d Data) error {
 	pdf.Line(margin, y, pageW-margin, y)
 
 	pdf.SetXY(margin, y+3)
+	t.begin("P", "")
 	pdf.SetFont(font, "B", 12.5)
 	setColor(pdf, blue)
 	office := printable(strings.ToUpper(strings.TrimSpace(d.Resource.Office)))
@@ -160,16 +185,50 @@ func header(pdf *fpdf.Fpdf, d Data) error {
 	pdf.SetFont(font, "", 10)
 	setColor(pdf, grey)
 	pdf.CellFormat(contentW/2, 7, "RICEVUTA DI PRENOTAZIONE", "", 1, "R", false, 0, "")
+	t.end()
 	pdf.Ln(5)
 	return nil
 }
 
+// eightBit returns a PNG of 16 bits per channel as one of 8 (the same for
+// any other image): fpdf embeds only the high bytes' stream of a 16-bit one
+// as if it were 8-bit, and the crest shows as a faint outline.
+func eightBit(logo []byte, cfg image.Config) ([]byte, error) {
+	var to color.Model
+	switch cfg.ColorModel {
+	case color.RGBA64Model, color.NRGBA64Model:
+		to = color.NRGBAModel
+	case color.Gray16Model:
+		to = color.GrayModel
+	default:
+		return logo, nil
+	}
+	src, err := png.Decode(bytes.NewReader(logo))
+	if err != nil {
+		return nil, errors.New("receipt: the logo is not a valid PNG image")
+	}
+	b := src.Bounds()
+	var dst draw.Image = image.NewNRGBA(b)
+	if to == color.GrayModel {
+		dst = image.NewGray(b)
+	}
+	draw.Draw(dst, b, src, b.Min, draw.Src)
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, dst); err != nil {
+		return nil, fmt.Errorf("receipt: converting the logo: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
 // body writes the appointment as the seed's receipt words it.
-func body(pdf *fpdf.Fpdf, d Data) {
+func body(pdf *fpdf.Fpdf, t *tagger, d Data) {
+	defer t.end()
 	b := d.Booking
 	if b.Status == booking.Cancelled {
+		t.begin("P", "")
 		cancelled(pdf, b)
 	}
+	t.begin("P", "")
 	setColor(pdf, ink)
 	resource := strings.ToUpper(d.resourceName())
 	if d.byPhone() {
@@ -183,28 +242,39 @@ func body(pdf *fpdf.Fpdf, d Data) {
 			write(pdf, bodySize, "B", strings.ToUpper(a))
 		}
 	}
-	write(pdf, bodySize, "", " è stato prenotato da:")
+	if p := strings.TrimSpace(d.Presentante); p != "" {
+		write(pdf, bodySize, "", " è stato prenotato da ")
+		write(pdf, bodySize, "B", strings.ToUpper(p))
+		write(pdf, bodySize, "", " per:")
+	} else {
+		write(pdf, bodySize, "", " è stato prenotato da:")
+	}
 	pdf.Ln(lineH + 2.5)
 
+	t.begin("P", "")
 	write(pdf, 12, "B", d.fruitoreLine())
 	pdf.Ln(lineH + 3.5)
 
+	t.begin("P", "")
 	write(pdf, bodySize, "", "Così come segue:")
 	pdf.Ln(lineH + 1.5)
 	write(pdf, 14, "B", d.when())
 	pdf.Ln(lineH + 2)
 	if text, number := d.phoneCall(); text != "" {
+		t.begin("P", "")
 		write(pdf, bodySize, "", text+" ")
 		writeNumber(pdf, "", number)
 		pdf.Ln(lineH + 1)
 	}
 	if m := strings.TrimSpace(b.Motivazione); m != "" {
+		t.begin("P", "")
 		write(pdf, bodySize, "", "Motivazione: ")
 		write(pdf, bodySize, "B", m)
 		pdf.Ln(lineH + 1)
 	}
 	pdf.Ln(2.5)
 
+	t.begin("P", "")
 	text, number := d.punctuality()
 	if number == "" {
 		write(pdf, bodySize, "", text)
@@ -233,7 +303,7 @@ func cancelled(pdf *fpdf.Fpdf, b booking.Booking) {
 }
 
 // codeBox draws a tinted panel with the booking code and its QR code.
-func codeBox(pdf *fpdf.Fpdf, d Data) error {
+func codeBox(pdf *fpdf.Fpdf, t *tagger, d Data) error {
 	png, err := QR(d.Booking.Code, -8)
 	if err != nil {
 		return err
@@ -249,6 +319,7 @@ func codeBox(pdf *fpdf.Fpdf, d Data) error {
 	pdf.Rect(margin, y, contentW, boxH, "FD")
 
 	pdf.SetXY(margin+6, y+9)
+	t.begin("P", "")
 	pdf.SetFont(font, "", 12)
 	setColor(pdf, ink)
 	label := "Codice prenotazione: "
@@ -268,13 +339,15 @@ func codeBox(pdf *fpdf.Fpdf, d Data) error {
 
 	opt := fpdf.ImageOptions{ImageType: "PNG"}
 	pdf.RegisterImageOptionsReader("qr", opt, bytes.NewReader(png))
+	t.begin("Figure", "Codice QR della prenotazione "+d.Booking.Code)
 	pdf.ImageOptions("qr", pageW-margin-qrSide-3, y+3, qrSide, qrSide, false, opt, 0, "")
+	t.end()
 	pdf.SetXY(margin, y+boxH+8)
 	return nil
 }
 
 // documents writes the resource's "DOCUMENTI DA PRESENTARE" text, if any.
-func documents(pdf *fpdf.Fpdf, d Data) {
+func documents(pdf *fpdf.Fpdf, t *tagger, d Data) {
 	docs := printable(normalizeNewlines(d.Resource.Documents))
 	if docs == "" {
 		return
@@ -284,14 +357,18 @@ func documents(pdf *fpdf.Fpdf, d Data) {
 	}
 	pdf.SetFont(font, "B", 12.5)
 	setColor(pdf, blue)
+	t.begin("H2", "")
 	pdf.CellFormat(contentW, 7, "DOCUMENTI DA PRESENTARE", "", 1, "L", false, 0, "")
+	t.end()
 	pdf.SetDrawColor(blue[0], blue[1], blue[2])
 	pdf.SetLineWidth(0.3)
 	pdf.Line(margin, pdf.GetY(), pageW-margin, pdf.GetY())
 	pdf.Ln(3)
 	pdf.SetFont(font, "", bodySize-0.5)
 	setColor(pdf, ink)
+	t.begin("P", "")
 	pdf.MultiCell(contentW, lineH-0.4, docs, "", "L", false)
+	t.end()
 }
 
 // footer prints the Comune's contacts, when the booking was made, and the page.

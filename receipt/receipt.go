@@ -20,6 +20,9 @@ type Data struct {
 	Resource booking.Resource
 	Booking  booking.Booking
 	Logo     []byte // the Comune's crest, PNG or JPEG; optional
+	// Presentante is the name of whoever booked for the fruitore (conto
+	// terzi); empty when the fruitore booked for themself.
+	Presentante string
 }
 
 // resourceName is the name of the booked resource, even if the resource has
@@ -53,12 +56,10 @@ func (d Data) location() string {
 // summary is the title of calendar entries.
 func (d Data) summary() string { return "Appuntamento: " + d.resourceName() }
 
-// noticePhone is the number to call to cancel or to warn of a delay.
+// noticePhone is the number to call to cancel or to warn of a delay: the
+// office's own, else the Comune's.
 func (d Data) noticePhone() string {
-	if p := strings.TrimSpace(d.Settings.Phone); p != "" {
-		return p
-	}
-	return strings.TrimSpace(d.Resource.Phone)
+	return firstNonEmpty(d.Resource.Phone, d.Settings.Phone)
 }
 
 // fruitoreLine is "NOME COGNOME – dd/mm/yyyy – CF. XXXXXXXXXXXXXXXX", leaving
@@ -75,9 +76,9 @@ func (d Data) fruitoreLine() string {
 	return strings.Join(parts, " – ")
 }
 
-// when is "Il dd/mm/yyyy ore hh:mm – hh:mm" in Europe/Rome.
+// when is "Giovedì dd/mm/yyyy ore hh:mm – hh:mm" in Europe/Rome.
 func (d Data) when() string {
-	s := "Il " + rome(d.Booking.Start, "02/01/2006") + " ore " + rome(d.Booking.Start, "15:04")
+	s := weekdays[d.Booking.Start.In(booking.Rome).Weekday()] + " " + rome(d.Booking.Start, "02/01/2006") + " ore " + rome(d.Booking.Start, "15:04")
 	if !d.Booking.End.IsZero() {
 		s += " – " + rome(d.Booking.End, "15:04")
 	}
@@ -114,19 +115,14 @@ func (d Data) punctuality() (text, number string) {
 	return s + " l'ufficio.", ""
 }
 
-// details is the description of calendar entries. personal adds the birth
-// date and codice fiscale: they belong in the .ics file the citizen downloads,
-// not in a URL handed to a third-party calendar. link, if not empty, is the
-// booking's page.
-func (d Data) details(personal bool, link string) string {
+// details is the description of calendar entries. It names the fruitore
+// but carries no codice fiscale or birth date: calendars sync to third
+// parties. link, if not empty, is the booking's page.
+func (d Data) details(link string) string {
 	var b strings.Builder
 	line := func(s string) { b.WriteString(s + "\n") }
 	line("Codice prenotazione: " + d.Booking.Code)
-	if personal {
-		line("Fruitore: " + d.fruitoreLine())
-	} else {
-		line("Fruitore: " + strings.ToUpper(strings.TrimSpace(d.Booking.Fruitore.FullName())))
-	}
+	line("Fruitore: " + strings.ToUpper(strings.TrimSpace(d.Booking.Fruitore.FullName())))
 	if o := strings.TrimSpace(d.Resource.Office); o != "" {
 		line("Ufficio: " + o)
 	}
@@ -147,6 +143,9 @@ func (d Data) details(personal bool, link string) string {
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
+
+// weekdays are the Italian names of time.Weekday, capitalised to open a line.
+var weekdays = [...]string{"Domenica", "Lunedì", "Martedì", "Mercoledì", "Giovedì", "Venerdì", "Sabato"}
 
 // rome formats t in Europe/Rome.
 func rome(t time.Time, layout string) string { return t.In(booking.Rome).Format(layout) }

@@ -180,6 +180,10 @@ func TestPDFText(t *testing.T) {
 	unicodeText.Resource.Documents = "Documenti 👍🏽: carta d'identità\nULTIMA RIGA 𝄞"
 	unicodeText.Booking.Fruitore.Nome = "NICCOLÒ\u200d"
 	noPhone.Resource.Phone = ""
+	officePhone := sample()
+	officePhone.Resource.Phone = "0541 356222"
+	contoTerzi := sample()
+	contoTerzi.Presentante = "Anna Verdi"
 
 	common := []string{
 		"COMUNE DI SANTARCANGELO DI ROMAGNA",
@@ -192,7 +196,7 @@ func TestPDFText(t *testing.T) {
 	}
 	inPerson := []string{
 		"L'appuntamento con CARTE D'IDENTITÀ ELETTRONICA in PIAZZA GANGANELLI 1, SANTARCANGELO DI ROMAGNA RN è stato prenotato da:",
-		"Il 25/10/2026 ore 09:00 – 09:15",
+		"Domenica 25/10/2026 ore 09:00 – 09:15",
 		"telefonando al n. 0541 356111.",
 		"DOCUMENTI DA PRESENTARE PER TUTTI:",
 		"- 1) DICHIARAZIONE DI RESIDENZA - allegato 1",
@@ -216,7 +220,7 @@ func TestPDFText(t *testing.T) {
 		{"telefonico, richiama l'ufficio", phoneSample(booking.OfficeCalls), []string{
 			"L'appuntamento telefonico con COLLOQUIO CON L'UFFICIALE D'ANAGRAFE è stato prenotato da:",
 			"ANNA GIÀ – 01/01/1980 – CF. GIANNA80A41H294Z",
-			"Il 29/03/2026 ore 09:00 – 09:30",
+			"Domenica 29/03/2026 ore 09:00 – 09:30",
 			"Sarà richiamata al numero 333 7654321.",
 			"Tenga a portata di mano questo codice",
 		}, []string{"PIAZZA GANGANELLI 1, SANTARCANGELO DI ROMAGNA RN è", "DOCUMENTI DA PRESENTARE", "Dovrà chiamare"}},
@@ -231,6 +235,11 @@ func TestPDFText(t *testing.T) {
 			"DOCUMENTI DA PRESENTARE Documenti ??: carta d'identità ULTIMA RIGA ?",
 			"NICCOLÒ D'AMICO",
 		}, []string{"\x00", "😀"}},
+		{"telefono dell'ufficio", officePhone, []string{"telefonando al n. 0541 356222."}, []string{"telefonando al n. 0541 356111"}},
+		{"conto terzi", contoTerzi, []string{
+			"L'appuntamento con CARTE D'IDENTITÀ ELETTRONICA in PIAZZA GANGANELLI 1, SANTARCANGELO DI ROMAGNA RN è stato prenotato da ANNA VERDI per:",
+			"NICCOLÒ D'AMICO – 01/01/1970 – CF. DMCNCL70A01I304X",
+		}, []string{"prenotato da:"}},
 		{"senza telefono del Comune", noPhone, []string{"si prega di avvisare l'ufficio."}, []string{"telefonando al n."}},
 	}
 	for _, tc := range tests {
@@ -357,5 +366,138 @@ func TestQR(t *testing.T) {
 	}
 	if _, err := QR("", 100); err == nil {
 		t.Error("QR of an empty code succeeded")
+	}
+}
+
+// TestPDFLogoDepth: a crest of 16 bits per channel is embedded with 8 and
+// prints in its colours, as one of 8 bits does (pdfimages, pdftoppm).
+func TestPDFLogoDepth(t *testing.T) {
+	eight := logo(t)
+	src, err := png.Decode(bytes.NewReader(eight))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deep := image.NewNRGBA64(src.Bounds())
+	for y := range 80 {
+		for x := range 60 {
+			deep.Set(x, y, src.At(x, y))
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, deep); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, _ := png.DecodeConfig(bytes.NewReader(buf.Bytes())); cfg.ColorModel != color.RGBA64Model && cfg.ColorModel != color.NRGBA64Model {
+		t.Fatalf("the test logo is %v, want 16 bits per channel", cfg.ColorModel)
+	}
+	for name, l := range map[string][]byte{"8 bit": eight, "16 bit": buf.Bytes()} {
+		t.Run(name, func(t *testing.T) {
+			d := sample()
+			d.Logo = l
+			path := renderPDF(t, "logo_"+strings.ReplaceAll(name, " ", "_"), d)
+			out, err := exec.Command(tool(t, "pdfimages"), "-list", path).Output()
+			if err != nil {
+				t.Fatalf("pdfimages: %v", err)
+			}
+			// page num type width height color comp bpc …: the crest, 60×80, RGB, 8 bits.
+			var found bool
+			for _, line := range strings.Split(string(out), "\n") {
+				f := strings.Fields(line)
+				if len(f) > 7 && f[2] == "image" && f[3] == "60" && f[4] == "80" {
+					found = true
+					if f[5] != "rgb" || f[7] != "8" {
+						t.Errorf("crest embedded as %s with %s bits: %s", f[5], f[7], line)
+					}
+				}
+			}
+			if !found {
+				t.Fatalf("no 60×80 image in the PDF:\n%s", out)
+			}
+			prefix := strings.TrimSuffix(path, ".pdf")
+			if out, err := exec.Command(tool(t, "pdftoppm"), "-png", "-r", "72", "-singlefile", path, prefix).CombinedOutput(); err != nil {
+				t.Fatalf("pdftoppm: %v\n%s", err, out)
+			}
+			f, err := os.Open(prefix + ".png")
+			if err != nil {
+				t.Fatal(err)
+			}
+			page, err := png.Decode(f)
+			f.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The crest is 18×24 mm at (20, 15) mm: its centre is yellow, a
+			// corner blue. 72 dpi is 72/25.4 pixels a millimetre.
+			px := func(mm float64) int { return int(mm * 72 / 25.4) }
+			for _, c := range []struct {
+				what       string
+				x, y       float64
+				r, g, b, _ uint32
+			}{
+				{"centre", 29, 27, 255, 204, 0, 0},
+				{"corner", 22, 17, 0, 102, 204, 0},
+			} {
+				r, g, b, _ := page.At(px(c.x), px(c.y)).RGBA()
+				r, g, b = r>>8, g>>8, b>>8
+				near := func(a, b uint32) bool { return a+40 >= b && b+40 >= a }
+				if !near(r, c.r) || !near(g, c.g) || !near(b, c.b) {
+					t.Errorf("crest's %s prints as rgb(%d, %d, %d), want about rgb(%d, %d, %d)", c.what, r, g, b, c.r, c.g, c.b)
+				}
+			}
+		})
+	}
+}
+
+// TestPDFTagged: the receipt is a tagged PDF in Italian whose structure
+// reads in order (pdfinfo -struct-text), on one page and on two.
+func TestPDFTagged(t *testing.T) {
+	withLogo := sample()
+	withLogo.Logo = logo(t)
+	long := sample()
+	long.Resource.Documents = strings.Repeat("- Documento d'identità in corso di validità, o denuncia di smarrimento.\n", 60) + "ULTIMA RIGA DEI DOCUMENTI"
+	for name, c := range map[string]struct {
+		d     Data
+		pages string
+		order []string // the structure's lines, in this order
+	}{
+		"con logo": {withLogo, "1", []string{"Document", "Figure", "H1 (block)", `"COMUNE DI SANTARCANGELO DI ROMAGNA"`, `"Provincia di Rimini"`,
+			`"NICCOLÒ D'AMICO – 01/01/1970 – CF. DMCNCL70A01I304X"`, `"Così come segue:Domenica 25/10/2026 ore 09:00 – 09:15"`,
+			`"Codice prenotazione: K7MP-QX9CPresenti questo codice o il codice QR allo sportello."`, "Figure", "H2 (block)", `"DOCUMENTI DA PRESENTARE"`}},
+		"due pagine": {long, "2", []string{"H1 (block)", "H2 (block)", "P (block)", `"Comune di Santarcangelo`, "P (block)", "ULTIMA RIGA DEI DOCUMENTI", `"Comune di Santarcangelo`}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := renderPDF(t, "tagged_"+strings.ReplaceAll(name, " ", "_"), c.d)
+			out, err := exec.Command(tool(t, "pdfinfo"), path).CombinedOutput()
+			if err != nil {
+				t.Fatalf("pdfinfo: %v\n%s", err, out)
+			}
+			for _, want := range []string{"Tagged:          yes", "Pages:           " + c.pages, "Title:           Ricevuta di prenotazione K7MP-QX9C"} {
+				if !strings.Contains(string(out), want) {
+					t.Errorf("pdfinfo lacks %q:\n%s", want, out)
+				}
+			}
+			raw, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Contains(raw, []byte("/Lang (it-IT)")) || !bytes.Contains(raw, []byte("/MarkInfo <</Marked true>>")) {
+				t.Error("the catalog lacks /Lang it-IT or /MarkInfo")
+			}
+			st, err := exec.Command(tool(t, "pdfinfo"), "-struct-text", path).CombinedOutput()
+			if err != nil {
+				t.Fatalf("pdfinfo -struct-text: %v\n%s", err, st)
+			}
+			rest := string(st)
+			for _, want := range c.order {
+				i := strings.Index(rest, want)
+				if i < 0 {
+					t.Fatalf("the structure lacks %q after what came before:\n%s", want, st)
+				}
+				rest = rest[i+len(want):]
+			}
+			if text := pdfText(t, path); !strings.Contains(text, "Codice prenotazione: K7MP-QX9C") {
+				t.Errorf("pdftotext no longer reads the receipt: %s", text)
+			}
+		})
 	}
 }

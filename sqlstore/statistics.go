@@ -36,15 +36,14 @@ func period(col string, bounds []time.Time) (string, []any) {
 	return b.String(), args
 }
 
-// BookingFigures implements booking.StatisticsStore: one pass for the
-// counts, one for the leads whose medians are taken.
+// BookingFigures implements booking.StatisticsStore: the past days from
+// statistics_days (statistics_days.go), the rest counted from the bookings,
+// in one pass for the counts and one for the leads whose medians are taken.
 func (s *Store) BookingFigures(ctx context.Context, bounds []time.Time) (map[int64][]booking.Figures, error) {
 	if len(bounds) < 2 {
 		return nil, booking.Internal(errors.New("sqlstore: BookingFigures needs two bounds"))
 	}
 	total := len(bounds) - 1
-	per, perArgs := period("b.starts_at", bounds)
-	from, to := bounds[0].UnixMilli(), bounds[total].UnixMilli()
 	out := map[int64][]booking.Figures{}
 	get := func(id int64, p int) *booking.Figures {
 		if out[id] == nil {
@@ -52,6 +51,56 @@ func (s *Store) BookingFigures(ctx context.Context, bounds []time.Time) (map[int
 		}
 		return &out[id][p]
 	}
+	add := func(id int64, p int, f booking.Figures) {
+		for _, t := range []*booking.Figures{get(id, p), get(id, total)} {
+			t.Bookings += f.Bookings
+			t.BookedSeats += f.BookedSeats
+			t.CancelledByCitizen += f.CancelledByCitizen
+			t.CancelledByComune += f.CancelledByComune
+			t.Attended += f.Attended
+			t.NoShow += f.NoShow
+		}
+	}
+	type key struct {
+		id int64
+		p  int
+	}
+	leads := map[key][]int64{}
+	addLead := func(id int64, p int, ls ...int64) {
+		leads[key{id, p}] = append(leads[key{id, p}], ls...)
+		leads[key{id, total}] = append(leads[key{id, total}], ls...)
+	}
+	periodOf := func(start int64) int {
+		return sort.Search(total, func(i int) bool { return bounds[i+1].UnixMilli() > start })
+	}
+
+	kept, from, err := s.keptFigures(ctx, bounds)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range kept {
+		p := periodOf(d.day)
+		add(d.resource, p, d.f)
+		addLead(d.resource, p, d.leads...)
+	}
+	if to := bounds[total].UnixMilli(); from < to {
+		if err := s.countBookings(ctx, bounds, from, to, add, addLead, periodOf); err != nil {
+			return nil, err
+		}
+	}
+	for k, ls := range leads {
+		slices.Sort(ls)
+		mid := float64(ls[(len(ls)-1)/2]+ls[len(ls)/2]) / 2
+		get(k.id, k.p).MedianLeadDays = mid / float64(24*time.Hour/time.Millisecond)
+	}
+	return out, nil
+}
+
+// countBookings counts the bookings starting in [from, to) by resource and
+// period of bounds, and their leads.
+func (s *Store) countBookings(ctx context.Context, bounds []time.Time, from, to int64, add func(int64, int, booking.Figures),
+	addLead func(int64, int, ...int64), periodOf func(int64) int) error {
+	per, perArgs := period("b.starts_at", bounds)
 	args := append(append([]any{}, perArgs...), booking.Confirmed, booking.Confirmed, booking.Cancelled, booking.ByComune,
 		booking.Cancelled, booking.ByComune, booking.Confirmed, Presente, booking.Confirmed, Assente, from, to)
 	rows, err := s.r.QueryContext(ctx, s.q(`SELECT b.resource_id, `+per+` AS p,
@@ -65,7 +114,7 @@ func (s *Store) BookingFigures(ctx context.Context, bounds []time.Time) (map[int
 		WHERE b.starts_at >= ? AND b.starts_at < ?
 		GROUP BY 1, 2`), args...)
 	if err != nil {
-		return nil, wrap(err)
+		return wrap(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -73,54 +122,32 @@ func (s *Store) BookingFigures(ctx context.Context, bounds []time.Time) (map[int
 		var p int
 		var f booking.Figures
 		if err := rows.Scan(&id, &p, &f.Bookings, &f.BookedSeats, &f.CancelledByCitizen, &f.CancelledByComune, &f.Attended, &f.NoShow); err != nil {
-			return nil, wrap(err)
+			return wrap(err)
 		}
-		*get(id, p) = f
-		t := get(id, total)
-		t.Bookings += f.Bookings
-		t.BookedSeats += f.BookedSeats
-		t.CancelledByCitizen += f.CancelledByCitizen
-		t.CancelledByComune += f.CancelledByComune
-		t.Attended += f.Attended
-		t.NoShow += f.NoShow
+		add(id, p, f)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, wrap(err)
+		return wrap(err)
 	}
 	rows.Close()
 
-	// The median lead of each period and of the whole range, from the
-	// leads of the confirmed bookings (read from the covering index, sorted
-	// here: cheaper on both engines than two window sorts in SQL).
+	// The leads of the confirmed bookings (read from the covering index,
+	// sorted by the caller: cheaper on both engines than window sorts in
+	// SQL).
 	rows, err = s.r.QueryContext(ctx, s.q(`SELECT resource_id, starts_at, starts_at - created_at FROM bookings
 		WHERE status = ? AND starts_at >= ? AND starts_at < ?`), booking.Confirmed, from, to)
 	if err != nil {
-		return nil, wrap(err)
+		return wrap(err)
 	}
 	defer rows.Close()
-	type key struct {
-		id int64
-		p  int
-	}
-	leads := map[key][]int64{}
 	for rows.Next() {
 		var id, start, lead int64
 		if err := rows.Scan(&id, &start, &lead); err != nil {
-			return nil, wrap(err)
+			return wrap(err)
 		}
-		p := sort.Search(total, func(i int) bool { return bounds[i+1].UnixMilli() > start })
-		leads[key{id, p}] = append(leads[key{id, p}], lead)
-		leads[key{id, total}] = append(leads[key{id, total}], lead)
+		addLead(id, periodOf(start), lead)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap(err)
-	}
-	for k, ls := range leads {
-		slices.Sort(ls)
-		mid := float64(ls[(len(ls)-1)/2]+ls[len(ls)/2]) / 2
-		get(k.id, k.p).MedianLeadDays = mid / float64(24*time.Hour/time.Millisecond)
-	}
-	return out, nil
+	return wrap(rows.Err())
 }
 
 // attendanceIndex is the attendance table of the statistics' join. SQLite,

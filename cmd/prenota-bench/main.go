@@ -59,6 +59,7 @@ func main() {
 	engines := flag.String("engines", "sqlite,postgres", "engines to measure")
 	pg := flag.String("postgres", envOr("PRENOTA_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"), "PostgreSQL server (a fresh schema is used and dropped)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
+	statsOnly := flag.Bool("statistics-only", false, "measure only the statistics (skip the week grids and holds)")
 	flag.Parse()
 	app.TuneGC() // as prenota serve does
 	if *cpuprofile != "" {
@@ -74,7 +75,7 @@ func main() {
 	fmt.Printf("%-9s %-28s %10s %9s %9s %9s\n", "engine", "measure", "ok/s", "p50", "p99", "errors")
 	failed := false
 	for _, engine := range strings.Split(*engines, ",") {
-		if err := bench(engine, *pg, *duration, *gridClients, *holdClients); err != nil {
+		if err := bench(engine, *pg, *duration, *gridClients, *holdClients, *statsOnly); err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", engine, err)
 			failed = true
 		}
@@ -95,7 +96,7 @@ func envOr(name, def string) string {
 	return def
 }
 
-func bench(engine, pgURL string, d time.Duration, gridClients, holdClients int) error {
+func bench(engine, pgURL string, d time.Duration, gridClients, holdClients int, statsOnly bool) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	dbURL, cleanup, err := database(engine, pgURL)
@@ -103,8 +104,10 @@ func bench(engine, pgURL string, d time.Duration, gridClients, holdClients int) 
 		return err
 	}
 	defer cleanup()
+	// No retention job: its keeping of the statistics' days would run
+	// during the measurements (the first statistics request keeps them).
 	a, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DatabaseURL: dbURL, BaseURL: "http://127.0.0.1", Demo: true,
-		RateLimit: false, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		RateLimit: false, PurgeEvery: -1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		return err
 	}
@@ -112,14 +115,32 @@ func bench(engine, pgURL string, d time.Duration, gridClients, holdClients int) 
 	if err := a.Listen(); err != nil {
 		return err
 	}
-	go a.Run(ctx)
+	running := make(chan struct{})
+	go func() { a.Run(ctx); close(running) }()
+	defer func() { cancel(); <-running }() // before Close: the server stops first
 	base := "http://" + a.Addr()
 	n, err := seedYear(ctx, a.Store, a.Service)
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
 	fmt.Printf("%-9s %-28s %10d\n", engine, "past bookings seeded", n)
+	if !statsOnly {
+		if err := benchJourney(ctx, engine, base, a, d, gridClients, holdClients); err != nil {
+			return err
+		}
+	}
+	if n, err = seedOutcomes(ctx, a.Store, n); err != nil {
+		return fmt.Errorf("seed outcomes: %w", err)
+	}
+	fmt.Printf("%-9s %-28s %10d\n", engine, "bookings of the year", n)
+	if statsOnly && profile != nil {
+		pprof.StartCPUProfile(profile)
+	}
+	return benchStatistics(ctx, engine, base, a.Store, d)
+}
 
+// benchJourney measures the week grids and the holds.
+func benchJourney(ctx context.Context, engine, base string, a *app.App, d time.Duration, gridClients, holdClients int) error {
 	tree, err := a.Service.Tree(ctx)
 	if err != nil {
 		return err
@@ -194,12 +215,7 @@ func bench(engine, pgURL string, d time.Duration, gridClients, holdClients int) 
 	})
 	holds.print(engine, fmt.Sprintf("holds, %d clients", holdClients))
 	fmt.Printf("%-9s %-28s %10.0f   (%d free seats in the pool)\n", engine, "  409 seat gone/s", float64(conflicts.Load())/holds.elapsed.Seconds(), len(pool))
-
-	if n, err = seedOutcomes(ctx, a.Store, n); err != nil {
-		return fmt.Errorf("seed outcomes: %w", err)
-	}
-	fmt.Printf("%-9s %-28s %10d\n", engine, "bookings of the year", n)
-	return benchStatistics(ctx, engine, base, a.Store, d)
+	return nil
 }
 
 // database returns a fresh database URL for engine and a cleanup function.
