@@ -24,7 +24,7 @@ import (
 
 	"github.com/prenota/prenota/booking"
 	"github.com/prenota/prenota/internal/testdb"
-	"github.com/prenota/prenota/notify"
+	"github.com/prenota/prenota/mailbox"
 )
 
 // TestEmailsThroughAPI is issue 4's "done means 1" end to end: a citizen
@@ -318,12 +318,12 @@ func (s *mailServer) wait(t *testing.T, n int) {
 	}
 }
 
-func (s *mailServer) message(t *testing.T, i int) (envelope, *notify.Parsed) {
+func (s *mailServer) message(t *testing.T, i int) (envelope, *mailbox.Parsed) {
 	t.Helper()
 	s.mu.Lock()
 	e := s.got[i]
 	s.mu.Unlock()
-	p, err := notify.ParseEmail(e.data)
+	p, err := mailbox.ParseEmail(e.data)
 	if err != nil {
 		t.Fatal(err)
 	}

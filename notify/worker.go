@@ -59,12 +59,6 @@ const (
 	AppIOChannel Channel = "appio"
 )
 
-// The kinds of the outbox's booking events (sqlstore.Event).
-const (
-	eventConfirmed = "booking_confirmed"
-	eventCancelled = "booking_cancelled"
-)
-
 // job is the body of a delivery: one message of one kind, on one channel,
 // about one booking.
 type job struct {
@@ -356,21 +350,18 @@ func (w *Worker) fanOut(ctx context.Context) bool {
 	if m == nil {
 		return false
 	}
-	var ev struct {
-		Kind      string `json:"kind"`
-		BookingID string `json:"booking_id"`
-	}
+	var ev booking.OutboxEvent
 	var kind Kind
 	if err := json.Unmarshal(m.Body, &ev); err == nil {
 		switch ev.Kind {
-		case eventConfirmed:
+		case booking.EventConfirmed:
 			kind = Confirmation
-		case eventCancelled:
+		case booking.EventCancelled:
 			kind = Cancellation
 		}
 	}
 	var ds [][]byte
-	if ev.Kind == string(PasswordReset) {
+	if ev.Kind == booking.EventPasswordReset {
 		kind = PasswordReset
 		b, _ := json.Marshal(job{Kind: PasswordReset, Channel: EmailChannel, Reset: m.Body})
 		ds = [][]byte{b}

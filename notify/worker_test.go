@@ -23,6 +23,7 @@ import (
 
 	"github.com/prenota/prenota/booking"
 	"github.com/prenota/prenota/internal/testdb"
+	"github.com/prenota/prenota/mailbox"
 	"github.com/prenota/prenota/notify"
 )
 
@@ -300,9 +301,9 @@ func TestReminder(t *testing.T) {
 			if err != nil || n != 4 {
 				t.Fatalf("%d emails (%v), want 4", n, err)
 			}
-			var reminders []*notify.Parsed
+			var reminders []*mailbox.Parsed
 			for _, m := range ms {
-				p, err := notify.ParseEmail(m.Raw)
+				p, err := mailbox.ParseEmail(m.Raw)
 				if err != nil {
 					t.Fatal(err)
 				}

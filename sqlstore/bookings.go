@@ -13,19 +13,7 @@ import (
 	"github.com/prenota/prenota/booking"
 )
 
-// Event is an outbox message: something happened to a booking.
-type Event struct {
-	Kind      string `json:"kind"` // EventConfirmed or EventCancelled
-	BookingID string `json:"booking_id"`
-}
-
-// The kinds of Event.
-const (
-	EventConfirmed = "booking_confirmed"
-	EventCancelled = "booking_cancelled"
-)
-
-func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, e Event) error {
+func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, e booking.OutboxEvent) error {
 	b, _ := json.Marshal(e)
 	return wrap(s.outbox.SendTx(ctx, tx, goqite.Message{Body: b}))
 }
@@ -156,7 +144,7 @@ func (s *Store) Confirm(ctx context.Context, b *booking.Booking, g booking.Guard
 			}
 		}
 		created = true
-		return s.enqueue(ctx, tx, Event{EventConfirmed, id})
+		return s.enqueue(ctx, tx, booking.OutboxEvent{Kind: booking.EventConfirmed, BookingID: id})
 	})
 	return created, err
 }
@@ -310,7 +298,7 @@ func (s *Store) Cancel(ctx context.Context, id, reason string) (booking.Booking,
 		if _, err := tx.ExecContext(ctx, s.q("DELETE FROM claims WHERE booking_id = ?"), id); err != nil {
 			return wrap(err)
 		}
-		return s.enqueue(ctx, tx, Event{EventCancelled, id})
+		return s.enqueue(ctx, tx, booking.OutboxEvent{Kind: booking.EventCancelled, BookingID: id})
 	})
 	return b, err
 }
