@@ -59,7 +59,7 @@ func TestCoreImportsOnlyStandardLibrary(t *testing.T) {
 	if ds := nonStandardDeps(t, "booking"); len(ds) > 0 {
 		t.Errorf("booking depends on %v: it may import only the standard library", ds)
 	}
-	for _, pkg := range []string{"account", "places"} {
+	for _, pkg := range []string{"account", "places", "internal/httperr"} {
 		for _, d := range nonStandardDeps(t, pkg) {
 			if d != "booking" {
 				t.Errorf("%s depends on %s: it may import only the standard library and booking", pkg, d)
