@@ -64,6 +64,7 @@ func (a *App) setupNotify(mux *http.ServeMux) error {
 		return err
 	}
 	a.messaging = &messaging{worker: w, registry: reg}
+	a.Store.OnEnqueue(w.Wake) // a committed booking's email leaves at once, not at the next poll
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "prenota", Name: "outbox_parked",
 		Help: "Messages parked as failed after their last attempt: never sent, listed on the back office's home page."},
 		func() float64 {

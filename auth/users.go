@@ -45,7 +45,6 @@ type Store interface {
 	CreateUser(ctx context.Context, u User) error
 	UserByLogin(ctx context.Context, login string) (User, error)
 	UsersByEmail(ctx context.Context, email string) ([]User, error)
-	SetPassword(ctx context.Context, userID, hash string, now time.Time) error
 
 	// LoginFailures returns the consecutive failures recorded under key and
 	// when the last one happened.

@@ -253,9 +253,6 @@ func NewWorker(cfg Config) (*Worker, error) {
 	return &Worker{cfg: cfg, tpl: cfg.Templates, m: cfg.Metrics, log: cfg.Logger, wake: make(chan struct{}, 1), built: map[goqite.ID]*Email{}}, nil
 }
 
-// Templates returns the worker's templates, to replace texts while it runs.
-func (w *Worker) Templates() *Templates { return w.tpl }
-
 // Wake makes an idle worker look for work at once rather than at its next
 // poll (after a booking, say). It never blocks.
 func (w *Worker) Wake() {

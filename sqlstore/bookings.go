@@ -13,6 +13,19 @@ import (
 	"github.com/prenota/prenota/booking"
 )
 
+// OnEnqueue makes the store call f after each committed transaction that
+// put a message on the outbox (a booking, a cancellation, a password
+// reset), so that the message worker starts on it at once instead of at
+// its next poll. f must not block.
+func (s *Store) OnEnqueue(f func()) { s.onEnqueue.Store(&f) }
+
+// enqueued calls the OnEnqueue hook, if any.
+func (s *Store) enqueued() {
+	if f := s.onEnqueue.Load(); f != nil {
+		(*f)()
+	}
+}
+
 func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, e booking.OutboxEvent) error {
 	b, _ := json.Marshal(e)
 	return wrap(s.outbox.SendTx(ctx, tx, goqite.Message{Body: b}))
@@ -146,6 +159,9 @@ func (s *Store) Confirm(ctx context.Context, b *booking.Booking, g booking.Guard
 		created = true
 		return s.enqueue(ctx, tx, booking.OutboxEvent{Kind: booking.EventConfirmed, BookingID: id})
 	})
+	if created && err == nil {
+		s.enqueued()
+	}
 	return created, err
 }
 
@@ -300,6 +316,9 @@ func (s *Store) Cancel(ctx context.Context, id, reason string) (booking.Booking,
 		}
 		return s.enqueue(ctx, tx, booking.OutboxEvent{Kind: booking.EventCancelled, BookingID: id})
 	})
+	if err == nil {
+		s.enqueued()
+	}
 	return b, err
 }
 

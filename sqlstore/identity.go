@@ -77,18 +77,6 @@ func (s *Store) UsersByEmail(ctx context.Context, email string) ([]account.User,
 	return us, wrap(rows.Err())
 }
 
-// SetPassword replaces an account's password hash.
-func (s *Store) SetPassword(ctx context.Context, userID, hash string, now time.Time) error {
-	res, err := s.w.ExecContext(ctx, s.q("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?"), hash, ms(now), userID)
-	if err != nil {
-		return wrap(err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return booking.Errorf(booking.ENotFound, "Utente non trovato.")
-	}
-	return nil
-}
-
 // LoginFailures returns the consecutive failed logins recorded under key
 // and the time of the last one (zero when none).
 func (s *Store) LoginFailures(ctx context.Context, key string) (int, time.Time, error) {
@@ -127,13 +115,17 @@ func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
 // JSON auth.PasswordResetMessage) on the outbox, in one transaction: the
 // email is sent if and only if the token exists.
 func (s *Store) CreatePasswordReset(ctx context.Context, pr account.PasswordReset, message []byte) error {
-	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`),
 			pr.TokenHash, pr.UserID, ms(pr.CreatedAt), ms(pr.ExpiresAt)); err != nil {
 			return wrap(err)
 		}
 		return wrap(s.outbox.SendTx(ctx, tx, goqite.Message{Body: message}))
 	})
+	if err == nil {
+		s.enqueued()
+	}
+	return err
 }
 
 // UsePasswordReset consumes a live reset token, sets the new password hash
