@@ -149,6 +149,9 @@ func (a *api) routes() []route {
 		{"DELETE", "/api/v1/waitlist/{id}", a.leaveWaitlist},
 		{"GET", "/api/v1/statistics", a.statistics},
 		{"POST", "/api/v1/logout", a.logout},
+		{"GET", "/api/v1/luoghi/comuni", a.comuni},
+		{"GET", "/api/v1/luoghi/province", a.province},
+		{"GET", "/api/v1/luoghi/nazioni", a.nazioni},
 	}
 	if a.demo {
 		rs = append(rs, route{"POST", "/api/v1/demo/login", a.demoLogin})

@@ -18,6 +18,7 @@ import (
 	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/booking"
 	"github.com/prenota/prenota/demo"
+	"github.com/prenota/prenota/internal/httperr"
 	"github.com/prenota/prenota/internal/testdb"
 	"github.com/prenota/prenota/sqlstore"
 )
@@ -172,13 +173,13 @@ func (r resp) json(t *testing.T, v any) {
 
 // problem checks that r is a problem+json with status want naming field
 // (when field is not empty) and returns it.
-func (r resp) problem(t *testing.T, want int, field string) problem {
+func (r resp) problem(t *testing.T, want int, field string) httperr.Problem {
 	t.Helper()
 	r.status(t, want)
 	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
 		t.Fatalf("Content-Type %q, want application/problem+json: %s", ct, r.body)
 	}
-	var p problem
+	var p httperr.Problem
 	r.json(t, &p)
 	if p.Status != want || p.Title == "" || p.Detail == "" || !strings.HasPrefix(p.Type, "urn:prenota:problem:") {
 		t.Fatalf("incomplete problem: %s", r.body)
@@ -657,7 +658,7 @@ func TestSession(t *testing.T) {
 // cross-origin requests, the internal error and the problem mapping.
 func TestHTTP(t *testing.T) {
 	h := fakeAPI()
-	check := func(t *testing.T, w *httptest.ResponseRecorder, status int) problem {
+	check := func(t *testing.T, w *httptest.ResponseRecorder, status int) httperr.Problem {
 		t.Helper()
 		return resp{w.Code, w.Header(), w.Body.Bytes()}.problem(t, status, "")
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/prenota/prenota/auth"
+	"github.com/prenota/prenota/internal/httperr"
 )
 
 // FuzzDecode sends arbitrary bodies to POST /api/v1/holds and
@@ -61,7 +62,7 @@ func checkNot5xx(t *testing.T, w *httptest.ResponseRecorder, what string) {
 	if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
 		t.Fatalf("%s: %d with Content-Type %q", what, w.Code, ct)
 	}
-	var p problem
+	var p httperr.Problem
 	if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil || p.Status != w.Code || p.Title == "" || p.Detail == "" {
 		t.Fatalf("%s: %d with problem %s (%v)", what, w.Code, w.Body, err)
 	}

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"github.com/prenota/prenota/internal/httperr"
 	"net/http"
 	"strings"
 	"testing"
@@ -44,7 +45,7 @@ func TestQueueAPI(t *testing.T) {
 		m := e.login(marioCF, "Mario", "Rossi")
 		path := fmt.Sprintf("/api/v1/resources/%d/queue", e.desk)
 		holdBody := fmt.Sprintf(`{"resource_id":%d,"start":"2026-12-09T10:00:00+01:00"}`, e.desk)
-		var p problem
+		var p httperr.Problem
 		r := m.do("POST", "/api/v1/holds", holdBody)
 		r.json(t, &p)
 		r.problem(t, http.StatusForbidden, "")

@@ -231,7 +231,8 @@ func (a *App) Run(ctx context.Context) error {
 	a.server = &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.ln) }()
-	go a.housekeeping(ctx)
+	stopHousekeeping := a.startHousekeeping(ctx)
+	defer stopHousekeeping() // before Close closes the database it uses
 	go a.waitlist(ctx)
 	go a.advanceQueues(ctx)
 	stopRetention := a.startRetention(ctx)
@@ -247,6 +248,18 @@ func (a *App) Run(ctx context.Context) error {
 	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	return a.server.Shutdown(shutdown)
+}
+
+// startHousekeeping runs housekeeping until ctx ends or stop is called;
+// stop waits for it to return.
+func (a *App) startHousekeeping(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.housekeeping(ctx)
+	}()
+	return func() { cancel(); <-done }
 }
 
 // housekeeping deletes expired sessions and stale holds now and then; nothing

@@ -124,7 +124,7 @@ type Identity struct {
 }
 
 // setupIdentity builds the identity providers and mounts their routes on
-// mux: /auth/… and the public /api/v1/luoghi/… autocomplete.
+// mux: /auth/….
 func (a *App) setupIdentity(ctx context.Context, mux *http.ServeMux) error {
 	cfg := a.cfg
 	ic := cfg.Identity
@@ -156,10 +156,6 @@ func (a *App) setupIdentity(ctx context.Context, mux *http.ServeMux) error {
 		id.OIDC = p
 	}
 	id.Accounts.Register(mux)
-	places := auth.PlacesHandler()
-	for _, p := range auth.PlacesPatterns {
-		mux.Handle(p, places)
-	}
 	a.Identity = id
 	return nil
 }

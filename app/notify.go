@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/prenota/prenota/backoffice"
+	"github.com/prenota/prenota/mailbox"
 	"github.com/prenota/prenota/notify"
 	"github.com/prenota/prenota/sqlstore"
 	"github.com/prenota/prenota/web"
@@ -63,6 +64,7 @@ func (a *App) setupNotify(mux *http.ServeMux) error {
 		return err
 	}
 	a.messaging = &messaging{worker: w, registry: reg}
+	a.Store.OnEnqueue(w.Wake) // a committed booking's email leaves at once, not at the next poll
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "prenota", Name: "outbox_parked",
 		Help: "Messages parked as failed after their last attempt: never sent, listed on the back office's home page."},
 		func() float64 {
@@ -80,9 +82,9 @@ func (a *App) setupNotify(mux *http.ServeMux) error {
 	}
 	mux.Handle("GET /metrics", guardMetrics(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}), allow, a.cfg.MetricsToken))
 	if a.cfg.Demo {
-		h := notify.MailboxHandler(mailboxStore{a.Store}, notify.MailboxOptions{StaticURL: web.StaticURL, Logger: a.log})
-		mux.Handle(notify.MailboxPath, h)
-		mux.Handle(notify.MailboxPath+"/", h)
+		h := mailbox.Handler(mailboxStore{a.Store}, mailbox.Options{StaticURL: web.StaticURL, Logger: a.log})
+		mux.Handle(mailbox.Path, h)
+		mux.Handle(mailbox.Path+"/", h)
 	}
 	return nil
 }
@@ -105,18 +107,18 @@ func (a *App) startNotify(ctx context.Context) (stop func()) {
 // mailboxStore adapts the store to the mailbox pages.
 type mailboxStore struct{ *sqlstore.Store }
 
-func (m mailboxStore) MailboxEmails(ctx context.Context, limit, offset int) ([]notify.StoredEmail, int, error) {
+func (m mailboxStore) MailboxEmails(ctx context.Context, limit, offset int) ([]mailbox.StoredEmail, int, error) {
 	ms, n, err := m.MailboxMessages(ctx, limit, offset)
-	out := make([]notify.StoredEmail, 0, len(ms))
+	out := make([]mailbox.StoredEmail, 0, len(ms))
 	for _, x := range ms {
-		out = append(out, notify.StoredEmail{ID: x.ID, Received: x.Received, Raw: x.Raw})
+		out = append(out, mailbox.StoredEmail{ID: x.ID, Received: x.Received, Raw: x.Raw})
 	}
 	return out, n, err
 }
 
-func (m mailboxStore) MailboxEmail(ctx context.Context, id int64) (notify.StoredEmail, error) {
+func (m mailboxStore) MailboxEmail(ctx context.Context, id int64) (mailbox.StoredEmail, error) {
 	x, err := m.MailboxMessageByID(ctx, id)
-	return notify.StoredEmail{ID: x.ID, Received: x.Received, Raw: x.Raw}, err
+	return mailbox.StoredEmail{ID: x.ID, Received: x.Received, Raw: x.Raw}, err
 }
 
 // emailTemplates gives the worker the back office's versions of the email

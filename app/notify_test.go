@@ -24,7 +24,7 @@ import (
 
 	"github.com/prenota/prenota/booking"
 	"github.com/prenota/prenota/internal/testdb"
-	"github.com/prenota/prenota/notify"
+	"github.com/prenota/prenota/mailbox"
 )
 
 // TestEmailsThroughAPI is issue 4's "done means 1" end to end: a citizen
@@ -118,6 +118,7 @@ func testEmailsThroughAPI(t *testing.T, dialect string) {
 		`"provincia_nascita":"FI","comune_nascita":"FIRENZE","codice_fiscale":"DMCNCL01S30D612R","email":"niccolo.damico@example.org","telefono":"333 1234567"}`
 	st, body = call("POST", "/api/v1/bookings", fmt.Sprintf(`{"hold_id":%q,"fruitore":%s,"motivazione":"Rinnovo","telefono":"333 1234567"}`, h.ID, fruitore),
 		"Idempotency-Key", "niccolo-cie-1")
+	created := time.Now()
 	if st != http.StatusCreated {
 		t.Fatalf("booking: %d %s", st, body)
 	}
@@ -130,9 +131,14 @@ func testEmailsThroughAPI(t *testing.T, dialect string) {
 	start := startAt.In(booking.Rome)
 	day, clock := start.Format("02/01/2006"), start.Format("15:04")
 
-	// The confirmation, over SMTP.
+	// The confirmation, over SMTP, within 200 ms of the 201: the store wakes
+	// the worker when the booking commits (its poll is a second).
 	mx.wait(t, 1)
 	env, m := mx.message(t, 0)
+	t.Logf("confirmation email %v after the 201", env.at.Sub(created))
+	if d := env.at.Sub(created); d > 200*time.Millisecond {
+		t.Errorf("the confirmation email arrived %v after the 201, want within 200ms", d)
+	}
 	if env.to != "niccolo.damico@example.org" || env.from != "noreply@comune.demo.it" {
 		t.Errorf("envelope MAIL FROM %q RCPT TO %q", env.from, env.to)
 	}
@@ -278,6 +284,7 @@ type mailServer struct {
 type envelope struct {
 	from, to string
 	data     []byte
+	at       time.Time // when the DATA ended
 }
 
 func startMailServer(t *testing.T) *mailServer {
@@ -318,12 +325,12 @@ func (s *mailServer) wait(t *testing.T, n int) {
 	}
 }
 
-func (s *mailServer) message(t *testing.T, i int) (envelope, *notify.Parsed) {
+func (s *mailServer) message(t *testing.T, i int) (envelope, *mailbox.Parsed) {
 	t.Helper()
 	s.mu.Lock()
 	e := s.got[i]
 	s.mu.Unlock()
-	p, err := notify.ParseEmail(e.data)
+	p, err := mailbox.ParseEmail(e.data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -352,7 +359,7 @@ func (x *mailSession) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	x.env.data = b
+	x.env.data, x.env.at = b, time.Now()
 	x.s.mu.Lock()
 	x.s.got = append(x.s.got, x.env)
 	x.s.mu.Unlock()

@@ -1,13 +1,13 @@
 package app
 
 import (
-	"encoding/json"
 	"html/template"
 	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/prenota/prenota/booking"
+	"github.com/prenota/prenota/internal/httperr"
 )
 
 // recoverPanics is the last net under every request: a panic that no front
@@ -30,18 +30,17 @@ func recoverPanics(log *slog.Logger, h http.Handler) http.Handler {
 			if tw.wrote {
 				panic(http.ErrAbortHandler)
 			}
-			msg := booking.Internal(nil).Message
+			err := booking.Panicked(v)
 			w.Header().Set("Cache-Control", "no-store")
 			if strings.HasPrefix(r.URL.Path, "/api/") {
-				w.Header().Set("Content-Type", "application/problem+json")
-				w.WriteHeader(http.StatusInternalServerError)
-				json.NewEncoder(w).Encode(map[string]any{"type": "urn:prenota:problem:internal", "title": "Errore interno",
-					"status": http.StatusInternalServerError, "detail": msg, "instance": r.URL.Path, "code": "internal"})
+				p := httperr.ProblemOf(err)
+				p.Instance = r.URL.Path
+				httperr.Write(w, p)
 				return
 			}
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.WriteHeader(http.StatusInternalServerError)
-			panicPage.Execute(w, msg)
+			w.WriteHeader(httperr.Status(err))
+			panicPage.Execute(w, booking.ErrorMessage(err))
 		}()
 		h.ServeHTTP(tw, r)
 	})

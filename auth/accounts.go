@@ -186,7 +186,7 @@ func (a *Accounts) Authenticate(ctx context.Context, login, password, ip string)
 	if err := a.cfg.Store.ClearLoginFailures(ctx, accKey); err != nil {
 		return Identity{}, err
 	}
-	return u.Identity(), nil
+	return IdentityOf(u), nil
 }
 
 // AddUser creates an account (see NewUser) and audits it; actor is who
@@ -213,7 +213,7 @@ type PasswordResetMessage struct {
 }
 
 // MessagePasswordReset is the Kind of PasswordResetMessage.
-const MessagePasswordReset = "password_reset"
+const MessagePasswordReset = booking.EventPasswordReset
 
 func hashToken(token string) string {
 	h := sha256.Sum256([]byte(token))
@@ -306,7 +306,7 @@ func (a *Accounts) ResetPassword(ctx context.Context, token, password, ip string
 		return User{}, err
 	}
 	a.cfg.Store.ClearLoginFailures(ctx, "account:"+u.Login)
-	a.Audit(ctx, AuditEntry{At: now, Actor: u.Identity().Subject, Action: AuditPasswordReset, Target: u.Login, IP: ip, Method: "password"})
+	a.Audit(ctx, AuditEntry{At: now, Actor: IdentityOf(u).Subject, Action: AuditPasswordReset, Target: u.Login, IP: ip, Method: "password"})
 	return u, nil
 }
 

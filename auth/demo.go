@@ -95,7 +95,7 @@ func (a *Accounts) demoStaffLogin(r *http.Request, login string) (Identity, erro
 		if u.Disabled {
 			return Identity{}, booking.Errorf(booking.EForbidden, "L'account di prova %s è stato disattivato nel back office.", login)
 		}
-		id := u.Identity()
+		id := IdentityOf(u)
 		return id, a.Login(r, id)
 	}
 	return Identity{}, booking.Invalid(booking.FieldError{Field: "staff", Message: "Scelga uno degli account di prova del personale."})

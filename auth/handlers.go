@@ -2,16 +2,14 @@ package auth
 
 import (
 	"encoding/json"
-	"errors"
 	"maps"
 	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/prenota/prenota/booking"
+	"github.com/prenota/prenota/internal/httperr"
 )
-
-func asBooking(err error, be **booking.Error) bool { return errors.As(err, be) }
 
 // Register mounts the endpoints of Accounts on mux:
 //
@@ -120,7 +118,7 @@ func (a *Accounts) providers(w http.ResponseWriter, r *http.Request) {
 func (a *Accounts) session(w http.ResponseWriter, r *http.Request) {
 	id, ok := Current(r.Context())
 	if !ok {
-		writeProblem(w, http.StatusUnauthorized, "Nessuna sessione: acceda con SPID, CIE o le credenziali.")
+		httperr.Write(w, httperr.ProblemOf(booking.Errorf(booking.EUnauthorized, "Nessuna sessione: acceda con SPID, CIE o le credenziali.")))
 		return
 	}
 	writeJSON(w, http.StatusOK, id)
@@ -130,7 +128,7 @@ func (a *Accounts) passwordLogin(w http.ResponseWriter, r *http.Request) {
 	f, err := formOrJSON(r)
 	if err != nil && f != nil && !wantsJSON(r) {
 		// A login that cannot be stored: the form again, with the message.
-		a.render(w, r, Status(err), "password", pageData{Title: "Accesso con credenziali", Error: booking.ErrorMessage(err), Next: SafeNext(f["next"])})
+		a.render(w, r, httperr.Status(err), "password", pageData{Title: "Accesso con credenziali", Error: booking.ErrorMessage(err), Next: SafeNext(f["next"])})
 		return
 	}
 	if err != nil {
@@ -151,7 +149,7 @@ func (a *Accounts) passwordLogin(w http.ResponseWriter, r *http.Request) {
 			a.ErrorPage(w, r, "Accesso con credenziali", err)
 			return
 		}
-		status := Status(err)
+		status := httperr.Status(err)
 		WriteRetryAfter(w, err)
 		msg := booking.ErrorMessage(err)
 		if _, ok := RetryAfter(err); ok {
@@ -218,7 +216,7 @@ func (a *Accounts) newPassword(w http.ResponseWriter, r *http.Request) {
 		if booking.ErrorCode(err) == booking.EInvalid {
 			d.Token = f["token"] // a weak password: let them try again
 		}
-		a.render(w, r, Status(err), "newpassword", d)
+		a.render(w, r, httperr.Status(err), "newpassword", d)
 		return
 	}
 	if wantsJSON(r) {

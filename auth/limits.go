@@ -12,6 +12,7 @@ import (
 	_ "time/tzdata" // Europe/Rome for the times in messages
 
 	"github.com/prenota/prenota/booking"
+	"github.com/prenota/prenota/internal/httperr"
 )
 
 // LimitError is a refusal because of too many requests or failed logins.
@@ -258,7 +259,7 @@ func WriteLimitError(w http.ResponseWriter, r *http.Request, err error) {
 		msg = le.Message
 	}
 	if wantsJSON(r) {
-		writeProblem(w, http.StatusTooManyRequests, msg)
+		httperr.Write(w, httperr.ProblemOf(booking.Errorf(booking.ETooMany, "%s", msg)))
 		return
 	}
 	http.Error(w, msg, http.StatusTooManyRequests)

@@ -1,12 +1,12 @@
 package auth
 
 import (
-	"encoding/json"
 	"html/template"
 	"net/http"
 	"strings"
 
 	"github.com/prenota/prenota/booking"
+	"github.com/prenota/prenota/internal/httperr"
 )
 
 // The pages of this package are the forms of the identity routes. Each is a
@@ -137,62 +137,21 @@ func wantsJSON(r *http.Request) bool {
 		strings.HasPrefix(r.Header.Get("Content-Type"), "application/json")
 }
 
-type problem struct {
-	Type   string               `json:"type"`
-	Title  string               `json:"title"`
-	Status int                  `json:"status"`
-	Detail string               `json:"detail"`
-	Errors []booking.FieldError `json:"errors,omitempty"`
-}
-
-func writeProblem(w http.ResponseWriter, status int, detail string, fields ...booking.FieldError) {
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail, Errors: fields})
-}
-
-// Status returns the HTTP status for a domain error.
-func Status(err error) int {
-	switch booking.ErrorCode(err) {
-	case booking.EInvalid:
-		return http.StatusUnprocessableEntity
-	case booking.ENotFound:
-		return http.StatusNotFound
-	case booking.EConflict:
-		return http.StatusConflict
-	case booking.EGone:
-		return http.StatusGone
-	case booking.EUnauthorized:
-		return http.StatusUnauthorized
-	case booking.EForbidden:
-		return http.StatusForbidden
-	case booking.ETooMany:
-		return http.StatusTooManyRequests
-	}
-	return http.StatusInternalServerError
-}
-
 // ErrorPage answers err as problem+json or as an Italian page, with
 // Retry-After for limits. Internal details are logged, never shown.
 func (a *Accounts) ErrorPage(w http.ResponseWriter, r *http.Request, title string, err error) {
-	status := Status(err)
+	status := httperr.Status(err)
 	msg := booking.ErrorMessage(err)
 	if d, ok := RetryAfter(err); ok {
 		WriteRetryAfter(w, err)
 		msg = err.Error()
 		_ = d
 	}
-	if status == http.StatusInternalServerError {
-		a.log.Error(r.Method+" "+r.URL.Path, "err", err)
-	}
+	httperr.Log(a.log, r, err)
 	if wantsJSON(r) {
-		var be *booking.Error
-		var fields []booking.FieldError
-		if asBooking(err, &be) {
-			fields = be.Fields
-		}
-		writeProblem(w, status, msg, fields...)
+		p := httperr.ProblemOf(err)
+		p.Detail = msg
+		httperr.Write(w, p)
 		return
 	}
 	a.render(w, r, status, "message", pageData{Title: title, Error: msg, Next: SafeNext(r.FormValue("next"))})

@@ -1,22 +1,13 @@
 package auth
 
-import "time"
+import "github.com/prenota/prenota/account"
 
-// Token is an integration token of the API. The token itself is shown once
-// when made; only its SHA-256 is stored.
-type Token struct {
-	ID        string
-	Name      string
-	Scope     string // TokenRead or TokenBook
-	CreatedBy string
-	CreatedAt time.Time
-	RevokedAt time.Time // zero while valid
-	LastUsed  time.Time
-}
+// Token is an integration token of the API (see account.Token).
+type Token = account.Token
 
 // The scopes of tokens: read lists resources and availability; book may also
 // hold, confirm and cancel.
 const (
-	TokenRead = "read"
-	TokenBook = "book"
+	TokenRead = account.TokenRead
+	TokenBook = account.TokenBook
 )

@@ -1,9 +1,6 @@
 package auth
 
 import (
-	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -57,39 +54,6 @@ func TestLockoutBackoff(t *testing.T) {
 			t.Errorf("%d failures: locked %v minutes, want %d", n, got, want)
 		}
 	}
-}
-
-func TestPlaces(t *testing.T) {
-	h := PlacesHandler()
-	get := func(u string, v any) {
-		t.Helper()
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, httptest.NewRequest("GET", u, nil))
-		if w.Code != 200 || w.Header().Get("Content-Type") != "application/json" {
-			t.Fatalf("%s: %d", u, w.Code)
-		}
-		json.Unmarshal(w.Body.Bytes(), v)
-	}
-	var cs []Comune
-	get("/api/v1/luoghi/comuni?q=santarc&provincia=RN", &cs)
-	if len(cs) == 0 || cs[0].Nome != "SANTARCANGELO DI ROMAGNA" || cs[0].Belfiore != "I304" || cs[0].Provincia != "RN" {
-		t.Errorf("comuni %+v", cs)
-	}
-	var ps []Provincia
-	get("/api/v1/luoghi/province?q=rimi", &ps)
-	if len(ps) != 1 || ps[0].Sigla != "RN" {
-		t.Errorf("province %+v", ps)
-	}
-	var ns []Nazione
-	get("/api/v1/luoghi/nazioni?q=germ", &ns)
-	if len(ns) == 0 || ns[0].Nome != "GERMANIA" || ns[0].Belfiore != "Z112" {
-		t.Errorf("nazioni %+v", ns)
-	}
-	get("/api/v1/luoghi/comuni?q=", &cs)
-	if len(cs) != 0 {
-		t.Errorf("empty query: %d results", len(cs))
-	}
-	_ = http.StatusOK
 }
 
 const time1m = time.Minute

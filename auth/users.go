@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"github.com/prenota/prenota/account"
 	"strings"
 	"time"
 
@@ -9,60 +10,31 @@ import (
 	"github.com/prenota/prenota/codicefiscale"
 )
 
-// Role is what an account may do.
-type Role string
+// The account records live in package account (the store keeps them
+// without importing auth); these names keep auth's callers unchanged.
+type (
+	Role          = account.Role
+	User          = account.User
+	PasswordReset = account.PasswordReset
+)
 
 // The roles of accounts. Citizens have none: they log in with SPID/CIE.
 const (
-	RoleAdmin     Role = "admin"     // configures the Comune
-	RoleOperatore Role = "operatore" // works a resource's agenda
-	RoleTerzo     Role = "terzo"     // Soggetto Terzo Autorizzato: books on behalf of citizens
+	RoleAdmin     = account.RoleAdmin
+	RoleOperatore = account.RoleOperatore
+	RoleTerzo     = account.RoleTerzo
 )
 
 // ParseRole returns the role named s.
-func ParseRole(s string) (Role, bool) {
-	switch r := Role(strings.ToLower(strings.TrimSpace(s))); r {
-	case RoleAdmin, RoleOperatore, RoleTerzo:
-		return r, true
-	}
-	return "", false
-}
+func ParseRole(s string) (Role, bool) { return account.ParseRole(s) }
 
-// User is an account with a password: staff and authorised third parties
-// only (there is no self-registration).
-type User struct {
-	ID            string
-	Login         string // lower case
-	Name          string // "Nome Cognome" as shown
-	Email         string
-	CodiceFiscale string // optional
-	Role          Role
-	PasswordHash  string // argon2id, PHC string format
-	Disabled      bool
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-}
-
-// Identity returns the identity of a logged-in account: its subject is its
-// codice fiscale when it has one (so the bookings it makes for itself are
-// its own as a citizen too), else "utente:<login>".
-func (u User) Identity() Identity {
-	id := Identity{Subject: "utente:" + u.Login, Login: u.Login, Role: u.Role, Method: "password", CodiceFiscale: u.CodiceFiscale}
-	if u.CodiceFiscale != "" {
-		id.Subject = u.CodiceFiscale
-	}
+// IdentityOf returns the identity of a logged-in account: its subject is
+// User.Subject, its name split from "Nome Cognome".
+func IdentityOf(u User) Identity {
+	id := Identity{Subject: u.Subject(), Login: u.Login, Role: u.Role, Method: "password", CodiceFiscale: u.CodiceFiscale}
 	nome, cognome, _ := strings.Cut(strings.TrimSpace(u.Name), " ")
 	id.Nome, id.Cognome = strings.ToUpper(nome), strings.ToUpper(strings.TrimSpace(cognome))
 	return id
-}
-
-// PasswordReset is a pending "Recupera password": only the SHA-256 of the
-// token sent by email is stored.
-type PasswordReset struct {
-	TokenHash string
-	UserID    string
-	CreatedAt time.Time
-	ExpiresAt time.Time
 }
 
 // Store is what the accounts need from the database (sqlstore.Store).
@@ -73,7 +45,6 @@ type Store interface {
 	CreateUser(ctx context.Context, u User) error
 	UserByLogin(ctx context.Context, login string) (User, error)
 	UsersByEmail(ctx context.Context, email string) ([]User, error)
-	SetPassword(ctx context.Context, userID, hash string, now time.Time) error
 
 	// LoginFailures returns the consecutive failures recorded under key and
 	// when the last one happened.
@@ -150,11 +121,11 @@ func PasswordProblem(pw string) string {
 	return ""
 }
 
-// Edit checks and applies a change of an account's name, email, codice
+// EditUser checks and applies a change of an account's name, email, codice
 // fiscale (optional; it maps a SPID or CIE login to the account) and role.
 // Errors are booking.Invalid with the fields at fault, each message naming
 // its field; u is unchanged then.
-func (u *User) Edit(name, email, cf string, role Role) error {
+func EditUser(u *User, name, email, cf string, role Role) error {
 	name = strings.Join(strings.Fields(name), " ")
 	email = strings.TrimSpace(email)
 	var fs []booking.FieldError
@@ -183,5 +154,4 @@ func (u *User) Edit(name, email, cf string, role Role) error {
 
 // ErrLastAdmin is the conflict of a change that would leave the Comune
 // without an enabled admin.
-var ErrLastAdmin = &booking.Error{Code: booking.EConflict,
-	Message: "È l'ultimo amministratore attivo: prima di disattivarlo o di cambiarne il ruolo nomini un altro amministratore."}
+var ErrLastAdmin = account.ErrLastAdmin

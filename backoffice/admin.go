@@ -21,6 +21,7 @@ import (
 
 	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/booking"
+	"github.com/prenota/prenota/internal/httperr"
 	"github.com/prenota/prenota/web"
 )
 
@@ -158,28 +159,16 @@ func TokenAuth(store TokenLookup, now func() time.Time) func(http.Handler) http.
 			}
 			t, err := Authenticate(r.Context(), store, bearer, now())
 			if err != nil {
-				status := auth.Status(err)
-				if status == http.StatusUnauthorized {
-					w.Header().Set("WWW-Authenticate", `Bearer realm="prenota"`)
-				}
-				problem(w, status, booking.ErrorMessage(err))
+				httperr.Write(w, httperr.ProblemOf(err))
 				return
 			}
 			if t.Scope != auth.TokenBook && r.Method != http.MethodGet && r.Method != http.MethodHead {
-				problem(w, http.StatusForbidden, "Questo token è di sola lettura: non può prenotare né annullare.")
+				httperr.Write(w, httperr.ProblemOf(booking.Errorf(booking.EForbidden, "Questo token è di sola lettura: non può prenotare né annullare.")))
 				return
 			}
 			next.ServeHTTP(w, r.WithContext(auth.WithIdentity(r.Context(), TokenIdentity(t))))
 		})
 	}
-}
-
-func problem(w http.ResponseWriter, status int, detail string) {
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	detail = strings.ReplaceAll(strings.ReplaceAll(detail, `\`, `\\`), `"`, `\"`)
-	w.Write([]byte(`{"type":"about:blank","title":"` + http.StatusText(status) + `","status":` + strconv.Itoa(status) + `,"detail":"` + detail + `"}`))
 }
 
 // textsPage edits the Comune's texts and contacts, and its logo.

@@ -178,7 +178,7 @@ func (s *server) staffNames(r *http.Request) (map[string]string, error) {
 	for _, u := range users {
 		// Under its codice fiscale, or under its login before it had one.
 		names["utente:"+u.Login] = u.Name + " (" + u.Login + ")"
-		names[u.Identity().Subject] = u.Name + " (" + u.Login + ")"
+		names[u.Subject()] = u.Name + " (" + u.Login + ")"
 	}
 	return names, nil
 }

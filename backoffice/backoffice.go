@@ -25,6 +25,7 @@ import (
 
 	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/booking"
+	"github.com/prenota/prenota/internal/httperr"
 	"github.com/prenota/prenota/notify"
 	"github.com/prenota/prenota/web"
 )
@@ -315,20 +316,13 @@ type errorPage struct {
 }
 
 func (s *server) errorPage(w http.ResponseWriter, r *http.Request, st *staff, err error) {
-	status := auth.Status(err)
+	status := httperr.Status(err)
 	msg := booking.ErrorMessage(err)
 	if status == http.StatusInternalServerError {
-		s.log.Error(r.Method+" "+r.URL.Path, "err", err)
+		httperr.Log(s.log, r, err)
 		msg = "Si è verificato un errore imprevisto. Riprovi tra qualche minuto."
 	}
-	title := "Errore"
-	switch status {
-	case http.StatusForbidden:
-		title = "Accesso non consentito"
-	case http.StatusNotFound:
-		title = "Pagina non trovata"
-	}
-	l := s.layout(r, title)
+	l := s.layout(r, httperr.PageTitle(err))
 	l.Flash = web.Flash{Kind: "danger", Text: msg}
 	s.render(w, r, "errore", errorPage{Layout: l, Admin: st != nil && st.Admin()}, status)
 }

@@ -19,7 +19,7 @@ import (
 	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/booking"
 	"github.com/prenota/prenota/internal/testdb"
-	"github.com/prenota/prenota/notify"
+	"github.com/prenota/prenota/mailbox"
 	"github.com/prenota/prenota/sqlstore"
 )
 
@@ -239,7 +239,7 @@ func at(d booking.Date, hhmm string) time.Time {
 
 // mailFor waits for the demo mailbox to receive a message whose subject
 // starts with prefix, and returns it.
-func mailFor(t *testing.T, s *sqlstore.Store, prefix string) *notify.Parsed {
+func mailFor(t *testing.T, s *sqlstore.Store, prefix string) *mailbox.Parsed {
 	t.Helper()
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 		msgs, _, err := s.MailboxMessages(context.Background(), 100, 0)
@@ -247,7 +247,7 @@ func mailFor(t *testing.T, s *sqlstore.Store, prefix string) *notify.Parsed {
 			t.Fatal(err)
 		}
 		for _, m := range msgs {
-			p, err := notify.ParseEmail(m.Raw)
+			p, err := mailbox.ParseEmail(m.Raw)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -270,7 +270,7 @@ func cancellationSent(t *testing.T, s *sqlstore.Store, id string) bool {
 			t.Fatal(err)
 		}
 		for _, m := range msgs {
-			if p, err := notify.ParseEmail(m.Raw); err == nil && strings.Contains(p.MessageID, id) && strings.HasPrefix(p.Subject, "Annullamento Prenotazione") {
+			if p, err := mailbox.ParseEmail(m.Raw); err == nil && strings.Contains(p.MessageID, id) && strings.HasPrefix(p.Subject, "Annullamento Prenotazione") {
 				return true
 			}
 		}

@@ -89,7 +89,7 @@ func (s *server) saveStaff(w http.ResponseWriter, r *http.Request, st *staff) er
 	} else {
 		var before, after auth.User
 		before, after, err = s.store.UpdateStaff(r.Context(), u.Login, s.svc.Now(), func(x *auth.User) error {
-			return x.Edit(f("name"), f("email"), f("codice_fiscale"), role)
+			return auth.EditUser(x, f("name"), f("email"), f("codice_fiscale"), role)
 		})
 		if err == nil {
 			if d := staffChanges(before, after); d != "" {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/internal/testdb"
-	"github.com/prenota/prenota/notify"
+	"github.com/prenota/prenota/mailbox"
 	"github.com/prenota/prenota/sqlstore"
 )
 
@@ -205,7 +205,7 @@ func mailTo(t *testing.T, s *sqlstore.Store, to, prefix string) bool {
 			t.Fatal(err)
 		}
 		for _, m := range msgs {
-			if p, err := notify.ParseEmail(m.Raw); err == nil && strings.Contains(p.To, to) && strings.HasPrefix(p.Subject, prefix) {
+			if p, err := mailbox.ParseEmail(m.Raw); err == nil && strings.Contains(p.To, to) && strings.HasPrefix(p.Subject, prefix) {
 				return true
 			}
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/booking"
+	"github.com/prenota/prenota/internal/httperr"
 	"github.com/prenota/prenota/web"
 )
 
@@ -415,7 +416,7 @@ func (s *server) publicHandler(fn func(w http.ResponseWriter, r *http.Request) e
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		if err := fn(w, r); err != nil {
-			status := auth.Status(err)
+			status := httperr.Status(err)
 			msg := booking.ErrorMessage(err)
 			if status == http.StatusInternalServerError {
 				s.log.Error(r.Method+" "+r.URL.Path, "err", err)

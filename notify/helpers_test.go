@@ -17,6 +17,7 @@ import (
 	"github.com/prenota/prenota/booking"
 	"github.com/prenota/prenota/demo"
 	"github.com/prenota/prenota/internal/testdb"
+	"github.com/prenota/prenota/mailbox"
 	"github.com/prenota/prenota/notify"
 	"github.com/prenota/prenota/sqlstore"
 )
@@ -133,21 +134,21 @@ func (s *testStore) AckJob(ctx context.Context, id goqite.ID) error {
 	return s.Store.AckJob(ctx, id)
 }
 
-// mailboxStore adapts the store to notify.MailboxStore.
+// mailboxStore adapts the store to mailbox.Store.
 type mailboxStore struct{ *sqlstore.Store }
 
-func (m mailboxStore) MailboxEmails(ctx context.Context, limit, offset int) ([]notify.StoredEmail, int, error) {
+func (m mailboxStore) MailboxEmails(ctx context.Context, limit, offset int) ([]mailbox.StoredEmail, int, error) {
 	ms, n, err := m.MailboxMessages(ctx, limit, offset)
-	var out []notify.StoredEmail
+	var out []mailbox.StoredEmail
 	for _, x := range ms {
-		out = append(out, notify.StoredEmail{ID: x.ID, Received: x.Received, Raw: x.Raw})
+		out = append(out, mailbox.StoredEmail{ID: x.ID, Received: x.Received, Raw: x.Raw})
 	}
 	return out, n, err
 }
 
-func (m mailboxStore) MailboxEmail(ctx context.Context, id int64) (notify.StoredEmail, error) {
+func (m mailboxStore) MailboxEmail(ctx context.Context, id int64) (mailbox.StoredEmail, error) {
 	x, err := m.MailboxMessageByID(ctx, id)
-	return notify.StoredEmail{ID: x.ID, Received: x.Received, Raw: x.Raw}, err
+	return mailbox.StoredEmail{ID: x.ID, Received: x.Received, Raw: x.Raw}, err
 }
 
 // worker starts a worker over e's store; it stops when the test ends.
@@ -260,14 +261,14 @@ func (s *smtpServer) restart() {
 	s.serve(ln)
 }
 
-func (s *smtpServer) messages() []*notify.Parsed {
+func (s *smtpServer) messages() []*mailbox.Parsed {
 	s.t.Helper()
 	s.mu.Lock()
 	raws := append([][]byte(nil), s.msgs...)
 	s.mu.Unlock()
-	var out []*notify.Parsed
+	var out []*mailbox.Parsed
 	for _, r := range raws {
-		p, err := notify.ParseEmail(r)
+		p, err := mailbox.ParseEmail(r)
 		if err != nil {
 			s.t.Fatal(err)
 		}
@@ -327,7 +328,7 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	}
 }
 
-func byMessageID(ms []*notify.Parsed) map[string]int {
+func byMessageID(ms []*mailbox.Parsed) map[string]int {
 	n := map[string]int{}
 	for _, m := range ms {
 		n[m.MessageID]++

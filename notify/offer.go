@@ -16,16 +16,9 @@ import (
 
 // WaitlistOffer is the kind of the "Si è liberato un posto" message: a seat
 // held for the first in a resource's waitlist (SPEC §16). The store puts
-// its message (sqlstore.OfferMessage) on the outbox in the transaction that
+// its message (booking.OfferMessage) on the outbox in the transaction that
 // makes the offer.
-const WaitlistOffer Kind = "waitlist_offer"
-
-// offerMessage mirrors sqlstore.OfferMessage (adapters do not import each
-// other).
-type offerMessage struct {
-	Kind string `json:"kind"`
-	booking.Offer
-}
+const WaitlistOffer Kind = booking.EventOffer
 
 var offerHTML = template.Must(template.New("offer").Parse(`<!DOCTYPE html>
 <html lang="it"><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
@@ -51,7 +44,7 @@ func (w *Worker) offerDeliveries(body []byte) [][]byte {
 // deliverOffer sends a "Si è liberato un posto" message, unless the offer
 // has run out meanwhile.
 func (w *Worker) deliverOffer(ctx context.Context, id goqite.ID, j job) error {
-	var m offerMessage
+	var m booking.OfferMessage
 	if err := json.Unmarshal(j.Offer, &m); err != nil || m.HoldID == "" {
 		return fmt.Errorf("%w: malformed waitlist offer", errSkip)
 	}

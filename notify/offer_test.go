@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"context"
+	"github.com/prenota/prenota/mailbox"
 	"strings"
 	"testing"
 	"time"
@@ -46,7 +47,7 @@ func TestWaitlistOfferEmail(t *testing.T) {
 			if _, err := e.svc.Cancel(ctx, a.ID, a.Presentante); err != nil {
 				t.Fatal(err)
 			}
-			var m *notify.Parsed
+			var m *mailbox.Parsed
 			waitFor(t, 5*time.Second, "the offer email", func() bool {
 				for _, x := range srv.messages() {
 					if strings.Contains(x.To, "anna.verdi@example.org") {

@@ -20,7 +20,7 @@ import (
 // package puts its message (auth.PasswordResetMessage) on the outbox in
 // the same transaction as the reset token; the worker turns it into one
 // email delivery, retried like the others.
-const PasswordReset Kind = "password_reset"
+const PasswordReset Kind = booking.EventPasswordReset
 
 // resetMessage mirrors auth.PasswordResetMessage (adapters do not import
 // each other).

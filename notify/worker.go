@@ -60,13 +60,6 @@ const (
 	AppIOChannel Channel = "appio"
 )
 
-// The kinds of the outbox's booking events (sqlstore.Event).
-const (
-	eventConfirmed = "booking_confirmed"
-	eventCancelled = "booking_cancelled"
-	eventMoved     = "booking_moved"
-)
-
 // job is the body of a delivery: one message of one kind, on one channel,
 // about one booking.
 type job struct {
@@ -263,9 +256,6 @@ func NewWorker(cfg Config) (*Worker, error) {
 	return &Worker{cfg: cfg, tpl: cfg.Templates, m: cfg.Metrics, log: cfg.Logger, wake: make(chan struct{}, 1), built: map[goqite.ID]*Email{}}, nil
 }
 
-// Templates returns the worker's templates, to replace texts while it runs.
-func (w *Worker) Templates() *Templates { return w.tpl }
-
 // Wake makes an idle worker look for work at once rather than at its next
 // poll (after a booking, say). It never blocks.
 func (w *Worker) Wake() {
@@ -360,23 +350,20 @@ func (w *Worker) fanOut(ctx context.Context) bool {
 	if m == nil {
 		return false
 	}
-	var ev struct {
-		Kind      string `json:"kind"`
-		BookingID string `json:"booking_id"`
-	}
+	var ev booking.OutboxEvent
 	var kind Kind
 	if err := json.Unmarshal(m.Body, &ev); err == nil {
 		switch ev.Kind {
-		case eventConfirmed:
+		case booking.EventConfirmed:
 			kind = Confirmation
-		case eventCancelled:
+		case booking.EventCancelled:
 			kind = Cancellation
-		case eventMoved:
+		case booking.EventMoved:
 			kind = Moved
 		}
 	}
 	var ds [][]byte
-	if ev.Kind == string(PasswordReset) {
+	if ev.Kind == booking.EventPasswordReset {
 		kind = PasswordReset
 		b, _ := json.Marshal(job{Kind: PasswordReset, Channel: EmailChannel, Reset: m.Body})
 		ds = [][]byte{b}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/prenota/prenota/mailbox"
 	"io"
 	"log/slog"
 	"net/http"
@@ -305,9 +306,9 @@ func TestReminder(t *testing.T) {
 			if err != nil || n != 4 {
 				t.Fatalf("%d emails (%v), want 4", n, err)
 			}
-			var reminders []*notify.Parsed
+			var reminders []*mailbox.Parsed
 			for _, m := range ms {
-				p, err := notify.ParseEmail(m.Raw)
+				p, err := mailbox.ParseEmail(m.Raw)
 				if err != nil {
 					t.Fatal(err)
 				}

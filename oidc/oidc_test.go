@@ -85,42 +85,40 @@ func (e *env) get(t *testing.T, u string) *http.Response {
 }
 
 func TestLogin(t *testing.T) {
-	for _, d := range testdb.Dialects() {
-		t.Run(d, func(t *testing.T) {
-			e := newEnv(t, d)
-			e.m.QueueUser(spidUser{})
-			res := e.get(t, e.srv.URL+"/auth/oidc/login?next=/prenotazioni")
-			if res.StatusCode != http.StatusFound {
-				t.Fatalf("login: %s", res.Status)
-			}
-			authz, _ := url.Parse(res.Header.Get("Location"))
-			q := authz.Query()
-			if q.Get("code_challenge") == "" || q.Get("code_challenge_method") != "S256" || q.Get("nonce") == "" || q.Get("state") == "" || q.Get("response_type") != "code" {
-				t.Fatalf("authorization request without PKCE/nonce/state: %s", authz)
-			}
-			// The provider redirects back with a code; mockoidc checks the
-			// PKCE verifier at the token endpoint and signs the nonce into
-			// the ID token.
-			res = e.get(t, authz.String())
-			cb, _ := url.Parse(res.Header.Get("Location"))
-			if cb.Query().Get("state") != q.Get("state") {
-				t.Fatalf("callback %s", cb)
-			}
-			res = e.get(t, cb.String())
-			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/prenotazioni" {
-				t.Fatalf("callback: %s to %q", res.Status, res.Header.Get("Location"))
-			}
-			r2, _ := e.client.Get(e.srv.URL + "/auth/sessione")
-			var id auth.Identity
-			json.NewDecoder(r2.Body).Decode(&id)
-			r2.Body.Close()
-			want := booking.Person{Nome: "LUCA", Cognome: "FERRARI", DataNascita: booking.Date{Year: 1992, Month: 2, Day: 29}, Sesso: "M",
-				NazioneNascita: "GERMANIA", CodiceFiscale: "FRRLCU92B29Z112V", Email: "luca.ferrari@example.it"}
-			if id.Subject != "FRRLCU92B29Z112V" || id.Method != "oidc" || id.Person == nil || *id.Person != want {
-				t.Errorf("identity %+v person %+v", id, id.Person)
-			}
-		})
-	}
+	testdb.EachDialect(t, func(t *testing.T, d string) {
+		e := newEnv(t, d)
+		e.m.QueueUser(spidUser{})
+		res := e.get(t, e.srv.URL+"/auth/oidc/login?next=/prenotazioni")
+		if res.StatusCode != http.StatusFound {
+			t.Fatalf("login: %s", res.Status)
+		}
+		authz, _ := url.Parse(res.Header.Get("Location"))
+		q := authz.Query()
+		if q.Get("code_challenge") == "" || q.Get("code_challenge_method") != "S256" || q.Get("nonce") == "" || q.Get("state") == "" || q.Get("response_type") != "code" {
+			t.Fatalf("authorization request without PKCE/nonce/state: %s", authz)
+		}
+		// The provider redirects back with a code; mockoidc checks the
+		// PKCE verifier at the token endpoint and signs the nonce into
+		// the ID token.
+		res = e.get(t, authz.String())
+		cb, _ := url.Parse(res.Header.Get("Location"))
+		if cb.Query().Get("state") != q.Get("state") {
+			t.Fatalf("callback %s", cb)
+		}
+		res = e.get(t, cb.String())
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/prenotazioni" {
+			t.Fatalf("callback: %s to %q", res.Status, res.Header.Get("Location"))
+		}
+		r2, _ := e.client.Get(e.srv.URL + "/auth/sessione")
+		var id auth.Identity
+		json.NewDecoder(r2.Body).Decode(&id)
+		r2.Body.Close()
+		want := booking.Person{Nome: "LUCA", Cognome: "FERRARI", DataNascita: booking.Date{Year: 1992, Month: 2, Day: 29}, Sesso: "M",
+			NazioneNascita: "GERMANIA", CodiceFiscale: "FRRLCU92B29Z112V", Email: "luca.ferrari@example.it"}
+		if id.Subject != "FRRLCU92B29Z112V" || id.Method != "oidc" || id.Person == nil || *id.Person != want {
+			t.Errorf("identity %+v person %+v", id, id.Person)
+		}
+	})
 }
 
 func TestRefused(t *testing.T) {

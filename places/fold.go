@@ -2,12 +2,12 @@ package places
 
 import "strings"
 
-// fold returns the search key of a name: upper case ASCII letters and digits,
+// Fold returns the search key of a name: upper case ASCII letters and digits,
 // accents removed, and any run of other characters (spaces, apostrophes,
 // hyphens, slashes, dots) turned into one space. So "Sant'Agata", "SANT
 // AGATA" and "sant’agata" all fold to "SANT AGATA", and "Cantù" and the old
 // spelling "CANTU'" both fold to "CANTU".
-func fold(s string) string {
+func Fold(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false

@@ -73,7 +73,7 @@ func (c Country) Suppressed() bool { return !c.ValidTo.IsZero() }
 
 type index struct {
 	comuni      []Comune // sorted by name, current before suppressed
-	comuneFold  []string // fold(comuni[i].Name)
+	comuneFold  []string // Fold(comuni[i].Name)
 	comuneCode  map[string]int
 	provinces   []Province // sorted by name
 	provinceBy  map[string]int
@@ -154,7 +154,7 @@ func parse(gz []byte) (*index, error) {
 	for i := range ix.provinces {
 		ix.provinces[i].Suppressed = !current[ix.provinces[i].Sigla]
 	}
-	sort.SliceStable(ix.provinces, func(i, j int) bool { return fold(ix.provinces[i].Name) < fold(ix.provinces[j].Name) })
+	sort.SliceStable(ix.provinces, func(i, j int) bool { return Fold(ix.provinces[i].Name) < Fold(ix.provinces[j].Name) })
 	ix.provinceBy = make(map[string]int, len(ix.provinces))
 	for i, p := range ix.provinces {
 		ix.provinceBy[p.Sigla] = i
@@ -182,7 +182,7 @@ func sortByName[T any](places []T, key func(T) (string, time.Time)) []string {
 	es := make([]entry, len(places))
 	for i, p := range places {
 		name, to := key(p)
-		es[i] = entry{fold(name), to, p}
+		es[i] = entry{Fold(name), to, p}
 	}
 	sort.SliceStable(es, func(i, j int) bool {
 		a, b := &es[i], &es[j]
@@ -225,7 +225,7 @@ func ComuneByBelfiore(code string) (Comune, bool) {
 // come first. It returns nil when none matches.
 func Comuni(name string) []Comune {
 	ix := db()
-	key := fold(name)
+	key := Fold(name)
 	if key == "" {
 		return nil
 	}
@@ -247,7 +247,7 @@ func Comuni(name string) []Comune {
 // (all when limit <= 0); nil when prefix and province are both empty.
 func SearchComuni(prefix, province string, limit int) []Comune {
 	ix := db()
-	key := fold(prefix)
+	key := Fold(prefix)
 	province = strings.ToUpper(strings.TrimSpace(province))
 	if key == "" && province == "" {
 		return nil
@@ -296,14 +296,14 @@ func FindProvince(s string) (Province, bool) {
 	if p, ok := ProvinceBySigla(s); ok {
 		return p, true
 	}
-	key := fold(s)
+	key := Fold(s)
 	if key == "" {
 		return Province{}, false
 	}
 	var found Province
 	ok := false
 	for _, p := range db().provinces {
-		if fold(p.Name) == key && (!ok || found.Suppressed) {
+		if Fold(p.Name) == key && (!ok || found.Suppressed) {
 			found, ok = p, true
 		}
 	}
@@ -321,7 +321,7 @@ func Countries() []Country {
 // ceased country share a name, the current one is returned.
 func CountryByName(name string) (Country, bool) {
 	ix := db()
-	key := fold(name)
+	key := Fold(name)
 	i := sort.SearchStrings(ix.countryFold, key)
 	if key == "" || i == len(ix.countryFold) || ix.countryFold[i] != key {
 		return Country{}, false
@@ -344,7 +344,7 @@ func CountryByBelfiore(code string) (Country, bool) {
 // the same matching and ordering as SearchComuni. An empty prefix returns nil.
 func SearchCountries(prefix string, limit int) []Country {
 	ix := db()
-	key := fold(prefix)
+	key := Fold(prefix)
 	if key == "" {
 		return nil
 	}
@@ -369,6 +369,13 @@ func SearchCountries(prefix string, limit int) []Country {
 func IsCountryCode(code string) bool {
 	code = strings.TrimSpace(code)
 	return code != "" && (code[0] == 'Z' || code[0] == 'z')
+}
+
+// MatchesWord reports whether the folded name has a word starting with the
+// folded key (an empty key matches everything), as the searches match.
+func MatchesWord(name, key string) bool {
+	_, ok := matchRank(name, key)
+	return ok
 }
 
 // matchRank tells whether name (folded) matches key (folded) as a prefix

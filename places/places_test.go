@@ -221,8 +221,8 @@ func TestFold(t *testing.T) {
 		"'":               "",
 		"Isole Cook (NZ)": "ISOLE COOK NZ",
 	} {
-		if got := fold(in); got != want {
-			t.Errorf("fold(%q) = %q, want %q", in, got, want)
+		if got := Fold(in); got != want {
+			t.Errorf("Fold(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

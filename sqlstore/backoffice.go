@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prenota/prenota/auth"
+	"github.com/prenota/prenota/account"
 	"github.com/prenota/prenota/booking"
 )
 
@@ -132,13 +132,13 @@ func (s *Store) SetAssignments(ctx context.Context, login string, ids []int64) e
 }
 
 // Staff returns the accounts with role admin or operatore, by login.
-func (s *Store) Staff(ctx context.Context) ([]auth.User, error) {
-	rows, err := s.r.QueryContext(ctx, s.q("SELECT "+userColumns+" FROM users WHERE role IN (?, ?) ORDER BY login"), string(auth.RoleAdmin), string(auth.RoleOperatore))
+func (s *Store) Staff(ctx context.Context) ([]account.User, error) {
+	rows, err := s.r.QueryContext(ctx, s.q("SELECT "+userColumns+" FROM users WHERE role IN (?, ?) ORDER BY login"), string(account.RoleAdmin), string(account.RoleOperatore))
 	if err != nil {
 		return nil, wrap(err)
 	}
 	defer rows.Close()
-	var out []auth.User
+	var out []account.User
 	for rows.Next() {
 		u, err := scanUser(rows)
 		if err != nil {
@@ -151,14 +151,14 @@ func (s *Store) Staff(ctx context.Context) ([]auth.User, error) {
 
 // StaffByCF returns the enabled admin or operatore account with codice
 // fiscale cf (a staff member who logged in with SPID or CIE), or ENotFound.
-func (s *Store) StaffByCF(ctx context.Context, cf string) (auth.User, error) {
+func (s *Store) StaffByCF(ctx context.Context, cf string) (account.User, error) {
 	if cf == "" {
-		return auth.User{}, booking.Errorf(booking.ENotFound, "Utente non trovato.")
+		return account.User{}, booking.Errorf(booking.ENotFound, "Utente non trovato.")
 	}
 	u, err := scanUser(s.r.QueryRowContext(ctx, s.q("SELECT "+userColumns+` FROM users
-		WHERE codice_fiscale = ? AND role IN (?, ?) AND disabled = 0 ORDER BY login LIMIT 1`), strings.ToUpper(cf), string(auth.RoleAdmin), string(auth.RoleOperatore)))
+		WHERE codice_fiscale = ? AND role IN (?, ?) AND disabled = 0 ORDER BY login LIMIT 1`), strings.ToUpper(cf), string(account.RoleAdmin), string(account.RoleOperatore)))
 	if errors.Is(err, sql.ErrNoRows) {
-		return auth.User{}, booking.Errorf(booking.ENotFound, "Utente non trovato.")
+		return account.User{}, booking.Errorf(booking.ENotFound, "Utente non trovato.")
 	}
 	return u, wrap(err)
 }
@@ -256,7 +256,7 @@ func (s *Store) deleteOne(ctx context.Context, q string, id any) error {
 }
 
 // CreateToken stores t under the hex SHA-256 of the token.
-func (s *Store) CreateToken(ctx context.Context, t auth.Token, hash string) error {
+func (s *Store) CreateToken(ctx context.Context, t account.Token, hash string) error {
 	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO integration_tokens (id, name, token_hash, scope, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
 		t.ID, t.Name, hash, t.Scope, t.CreatedBy, ms(t.CreatedAt))
 	return wrap(err)
@@ -264,8 +264,8 @@ func (s *Store) CreateToken(ctx context.Context, t auth.Token, hash string) erro
 
 const tokenColumns = "id, name, scope, created_by, created_at, revoked_at, last_used"
 
-func scanToken(sc interface{ Scan(...any) error }) (auth.Token, error) {
-	var t auth.Token
+func scanToken(sc interface{ Scan(...any) error }) (account.Token, error) {
+	var t account.Token
 	var created int64
 	var revoked, used sql.NullInt64
 	err := sc.Scan(&t.ID, &t.Name, &t.Scope, &t.CreatedBy, &created, &revoked, &used)
@@ -280,13 +280,13 @@ func scanToken(sc interface{ Scan(...any) error }) (auth.Token, error) {
 }
 
 // Tokens returns every integration token, newest first.
-func (s *Store) Tokens(ctx context.Context) ([]auth.Token, error) {
+func (s *Store) Tokens(ctx context.Context) ([]account.Token, error) {
 	rows, err := s.r.QueryContext(ctx, "SELECT "+tokenColumns+" FROM integration_tokens ORDER BY created_at DESC, id")
 	if err != nil {
 		return nil, wrap(err)
 	}
 	defer rows.Close()
-	var out []auth.Token
+	var out []account.Token
 	for rows.Next() {
 		t, err := scanToken(rows)
 		if err != nil {
@@ -312,10 +312,10 @@ func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time) error 
 
 // TokenByHash returns the token whose hex SHA-256 is hash, revoked or not
 // (the caller checks RevokedAt), or ENotFound.
-func (s *Store) TokenByHash(ctx context.Context, hash string) (auth.Token, error) {
+func (s *Store) TokenByHash(ctx context.Context, hash string) (account.Token, error) {
 	t, err := scanToken(s.r.QueryRowContext(ctx, s.q("SELECT "+tokenColumns+" FROM integration_tokens WHERE token_hash = ?"), hash))
 	if errors.Is(err, sql.ErrNoRows) {
-		return auth.Token{}, booking.Errorf(booking.ENotFound, "Token sconosciuto.")
+		return account.Token{}, booking.Errorf(booking.ENotFound, "Token sconosciuto.")
 	}
 	return t, wrap(err)
 }
@@ -339,22 +339,22 @@ func (s *Store) CFOwner(ctx context.Context, cf, except string) (string, error) 
 // UpdateStaff changes the admin or operatore account login with change
 // (which edits the name, email, codice fiscale, role or Disabled and may
 // refuse with an error, returned as is), in one transaction. It refuses
-// with auth.ErrLastAdmin a change that leaves no enabled admin, and with
+// with account.ErrLastAdmin a change that leaves no enabled admin, and with
 // EConflict (field codice_fiscale) a codice fiscale of another account;
 // ENotFound when login is not a staff account. It returns the account
 // before and after the change.
-func (s *Store) UpdateStaff(ctx context.Context, login string, now time.Time, change func(u *auth.User) error) (before, after auth.User, err error) {
+func (s *Store) UpdateStaff(ctx context.Context, login string, now time.Time, change func(u *account.User) error) (before, after account.User, err error) {
 	login = strings.ToLower(strings.TrimSpace(login))
 	err = s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		// Lock the enabled admins first: of two concurrent changes that each
 		// leave one admin (two admins disabling each other), the second waits
 		// for the first and then counts what it left. SQLite has one writer.
-		if _, err := tx.ExecContext(ctx, s.q("UPDATE users SET updated_at = updated_at WHERE role = ? AND disabled = 0"), string(auth.RoleAdmin)); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q("UPDATE users SET updated_at = updated_at WHERE role = ? AND disabled = 0"), string(account.RoleAdmin)); err != nil {
 			return wrap(err)
 		}
 		var err error
 		before, err = scanUser(tx.QueryRowContext(ctx, s.q("SELECT "+userColumns+" FROM users WHERE login = ? AND role IN (?, ?)"),
-			login, string(auth.RoleAdmin), string(auth.RoleOperatore)))
+			login, string(account.RoleAdmin), string(account.RoleOperatore)))
 		if errors.Is(err, sql.ErrNoRows) {
 			return booking.Errorf(booking.ENotFound, "L'account indicato non esiste o non è del personale.")
 		}
@@ -377,14 +377,14 @@ func (s *Store) UpdateStaff(ctx context.Context, login string, now time.Time, ch
 				return wrap(err)
 			}
 		}
-		wasAdmin := before.Role == auth.RoleAdmin && !before.Disabled
-		if wasAdmin && (after.Role != auth.RoleAdmin || after.Disabled) {
+		wasAdmin := before.Role == account.RoleAdmin && !before.Disabled
+		if wasAdmin && (after.Role != account.RoleAdmin || after.Disabled) {
 			var n int
-			if err := tx.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM users WHERE role = ? AND disabled = 0 AND id <> ?"), string(auth.RoleAdmin), before.ID).Scan(&n); err != nil {
+			if err := tx.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM users WHERE role = ? AND disabled = 0 AND id <> ?"), string(account.RoleAdmin), before.ID).Scan(&n); err != nil {
 				return wrap(err)
 			}
 			if n == 0 {
-				return auth.ErrLastAdmin
+				return account.ErrLastAdmin
 			}
 		}
 		disabled := 0

@@ -13,19 +13,20 @@ import (
 	"github.com/prenota/prenota/booking"
 )
 
-// Event is an outbox message: something happened to a booking.
-type Event struct {
-	Kind      string `json:"kind"` // EventConfirmed or EventCancelled
-	BookingID string `json:"booking_id"`
+// OnEnqueue makes the store call f after each committed transaction that
+// put a message on the outbox (a booking, a cancellation, a password
+// reset), so that the message worker starts on it at once instead of at
+// its next poll. f must not block.
+func (s *Store) OnEnqueue(f func()) { s.onEnqueue.Store(&f) }
+
+// enqueued calls the OnEnqueue hook, if any.
+func (s *Store) enqueued() {
+	if f := s.onEnqueue.Load(); f != nil {
+		(*f)()
+	}
 }
 
-// The kinds of Event.
-const (
-	EventConfirmed = "booking_confirmed"
-	EventCancelled = "booking_cancelled"
-)
-
-func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, e Event) error {
+func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, e booking.OutboxEvent) error {
 	b, _ := json.Marshal(e)
 	return wrap(s.outbox.SendTx(ctx, tx, goqite.Message{Body: b}))
 }
@@ -164,8 +165,11 @@ func (s *Store) Confirm(ctx context.Context, b *booking.Booking, g booking.Guard
 			AND fruitore_cf = (SELECT fruitore_cf FROM holds WHERE id = ?)`), b.ResourceID, b.Presentante, b.HoldID); err != nil {
 			return wrap(err)
 		}
-		return s.enqueue(ctx, tx, Event{EventConfirmed, id})
+		return s.enqueue(ctx, tx, booking.OutboxEvent{Kind: booking.EventConfirmed, BookingID: id})
 	})
+	if created && err == nil {
+		s.enqueued()
+	}
 	return created, err
 }
 
@@ -318,8 +322,11 @@ func (s *Store) Cancel(ctx context.Context, id, reason string) (booking.Booking,
 		if _, err := tx.ExecContext(ctx, s.q("DELETE FROM claims WHERE booking_id = ?"), id); err != nil {
 			return wrap(err)
 		}
-		return s.enqueue(ctx, tx, Event{EventCancelled, id})
+		return s.enqueue(ctx, tx, booking.OutboxEvent{Kind: booking.EventCancelled, BookingID: id})
 	})
+	if err == nil {
+		s.enqueued()
+	}
 	return b, err
 }
 

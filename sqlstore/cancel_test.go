@@ -12,6 +12,7 @@ import (
 	"modernc.org/sqlite"
 
 	"github.com/prenota/prenota/booking"
+	"github.com/prenota/prenota/internal/testdb"
 	"github.com/prenota/prenota/sqlstore"
 )
 
@@ -108,7 +109,7 @@ func slowClaims(t *testing.T, s *sqlstore.Store, sleepers int) {
 // submit) fails none of the writes committed with it, and its own write is
 // all or nothing.
 func TestCancelledWrites(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		svc, r := fixture(t, s, 100)
 		const n, every = 60, 6

@@ -9,7 +9,7 @@ import (
 
 	"maragu.dev/goqite"
 
-	"github.com/prenota/prenota/auth"
+	"github.com/prenota/prenota/account"
 	"github.com/prenota/prenota/booking"
 )
 
@@ -17,14 +17,12 @@ import (
 // login counters, password reset tokens, the audit log, and the one-time
 // records of SAML logins (pending AuthnRequests, used assertion IDs).
 
-var _ auth.Store = (*Store)(nil)
-
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
 func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
 
 // CreateUser adds an account; a taken login is EConflict.
-func (s *Store) CreateUser(ctx context.Context, u auth.User) error {
+func (s *Store) CreateUser(ctx context.Context, u account.User) error {
 	disabled := 0
 	if u.Disabled {
 		disabled = 1
@@ -40,35 +38,35 @@ func (s *Store) CreateUser(ctx context.Context, u auth.User) error {
 
 const userColumns = `id, login, name, email, codice_fiscale, role, password_hash, disabled, created_at, updated_at`
 
-func scanUser(sc interface{ Scan(...any) error }) (auth.User, error) {
-	var u auth.User
+func scanUser(sc interface{ Scan(...any) error }) (account.User, error) {
+	var u account.User
 	var role string
 	var disabled int
 	var created, updated int64
 	err := sc.Scan(&u.ID, &u.Login, &u.Name, &u.Email, &u.CodiceFiscale, &role, &u.PasswordHash, &disabled, &created, &updated)
-	u.Role, u.Disabled = auth.Role(role), disabled != 0
+	u.Role, u.Disabled = account.Role(role), disabled != 0
 	u.CreatedAt, u.UpdatedAt = fromMS(created), fromMS(updated)
 	return u, err
 }
 
 // UserByLogin returns the account with login (case-insensitive), or
 // ENotFound.
-func (s *Store) UserByLogin(ctx context.Context, login string) (auth.User, error) {
+func (s *Store) UserByLogin(ctx context.Context, login string) (account.User, error) {
 	u, err := scanUser(s.r.QueryRowContext(ctx, s.q("SELECT "+userColumns+" FROM users WHERE login = ?"), strings.ToLower(strings.TrimSpace(login))))
 	if errors.Is(err, sql.ErrNoRows) {
-		return auth.User{}, booking.Errorf(booking.ENotFound, "Utente non trovato.")
+		return account.User{}, booking.Errorf(booking.ENotFound, "Utente non trovato.")
 	}
 	return u, wrap(err)
 }
 
 // UsersByEmail returns the accounts with email (case-insensitive).
-func (s *Store) UsersByEmail(ctx context.Context, email string) ([]auth.User, error) {
+func (s *Store) UsersByEmail(ctx context.Context, email string) ([]account.User, error) {
 	rows, err := s.r.QueryContext(ctx, s.q("SELECT "+userColumns+" FROM users WHERE lower(email) = ? ORDER BY login"), strings.ToLower(strings.TrimSpace(email)))
 	if err != nil {
 		return nil, wrap(err)
 	}
 	defer rows.Close()
-	var us []auth.User
+	var us []account.User
 	for rows.Next() {
 		u, err := scanUser(rows)
 		if err != nil {
@@ -77,18 +75,6 @@ func (s *Store) UsersByEmail(ctx context.Context, email string) ([]auth.User, er
 		us = append(us, u)
 	}
 	return us, wrap(rows.Err())
-}
-
-// SetPassword replaces an account's password hash.
-func (s *Store) SetPassword(ctx context.Context, userID, hash string, now time.Time) error {
-	res, err := s.w.ExecContext(ctx, s.q("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?"), hash, ms(now), userID)
-	if err != nil {
-		return wrap(err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return booking.Errorf(booking.ENotFound, "Utente non trovato.")
-	}
-	return nil
 }
 
 // LoginFailures returns the consecutive failed logins recorded under key
@@ -128,21 +114,25 @@ func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
 // CreatePasswordReset stores a reset token's hash and enqueues message (a
 // JSON auth.PasswordResetMessage) on the outbox, in one transaction: the
 // email is sent if and only if the token exists.
-func (s *Store) CreatePasswordReset(ctx context.Context, pr auth.PasswordReset, message []byte) error {
-	return s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+func (s *Store) CreatePasswordReset(ctx context.Context, pr account.PasswordReset, message []byte) error {
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`),
 			pr.TokenHash, pr.UserID, ms(pr.CreatedAt), ms(pr.ExpiresAt)); err != nil {
 			return wrap(err)
 		}
 		return wrap(s.outbox.SendTx(ctx, tx, goqite.Message{Body: message}))
 	})
+	if err == nil {
+		s.enqueued()
+	}
+	return err
 }
 
 // UsePasswordReset consumes a live reset token, sets the new password hash
 // and voids the account's other tokens, in one transaction. A token that
 // does not exist is ENotFound; a used or expired one EGone.
-func (s *Store) UsePasswordReset(ctx context.Context, tokenHash string, now time.Time, newHash string) (auth.User, error) {
-	var u auth.User
+func (s *Store) UsePasswordReset(ctx context.Context, tokenHash string, now time.Time, newHash string) (account.User, error) {
+	var u account.User
 	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var userID string
 		// The WHERE makes the consumption atomic: of two concurrent uses,
@@ -172,7 +162,7 @@ func (s *Store) UsePasswordReset(ctx context.Context, tokenHash string, now time
 }
 
 // Audit appends an entry to the audit log.
-func (s *Store) Audit(ctx context.Context, e auth.AuditEntry) error {
+func (s *Store) Audit(ctx context.Context, e account.AuditEntry) error {
 	if e.At.IsZero() {
 		e.At = time.Now()
 	}
@@ -182,7 +172,7 @@ func (s *Store) Audit(ctx context.Context, e auth.AuditEntry) error {
 }
 
 // auditWhere returns the WHERE clause of f and its arguments.
-func auditWhere(f auth.AuditFilter) (string, []any) {
+func auditWhere(f account.AuditFilter) (string, []any) {
 	q := " WHERE 1 = 1"
 	var args []any
 	for _, c := range []struct{ col, v string }{{"actor", f.Actor}, {"action", f.Action}, {"target", f.Target}} {
@@ -194,7 +184,7 @@ func auditWhere(f auth.AuditFilter) (string, []any) {
 	if who := strings.ToLower(strings.TrimSpace(f.Who)); who != "" {
 		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(who) + "%"
 		// An account acts under its codice fiscale when it has one, else
-		// under "utente:<login>" (auth.User.Identity); either may be in the
+		// under "utente:<login>" (account.User.Identity); either may be in the
 		// log, as the codice fiscale may have been added later.
 		q += ` AND (LOWER(actor) LIKE ? ESCAPE '\' OR actor IN (SELECT codice_fiscale FROM users WHERE codice_fiscale <> '' AND (LOWER(name) LIKE ? ESCAPE '\' OR login LIKE ? ESCAPE '\'))
 			OR actor IN (SELECT 'utente:' || login FROM users WHERE LOWER(name) LIKE ? ESCAPE '\' OR login LIKE ? ESCAPE '\'))`
@@ -213,14 +203,14 @@ func auditWhere(f auth.AuditFilter) (string, []any) {
 
 // AuditLog returns the entries matching f, oldest first (newest first
 // with f.Newest).
-func (s *Store) AuditLog(ctx context.Context, f auth.AuditFilter) ([]auth.AuditEntry, error) {
+func (s *Store) AuditLog(ctx context.Context, f account.AuditFilter) ([]account.AuditEntry, error) {
 	es, _, err := s.SearchAudit(ctx, f)
 	return es, err
 }
 
 // SearchAudit returns the entries matching f, at most f.Limit, and how
 // many match in all.
-func (s *Store) SearchAudit(ctx context.Context, f auth.AuditFilter) ([]auth.AuditEntry, int, error) {
+func (s *Store) SearchAudit(ctx context.Context, f account.AuditFilter) ([]account.AuditEntry, int, error) {
 	where, args := auditWhere(f)
 	if f.Limit <= 0 {
 		f.Limit = 100
@@ -235,10 +225,10 @@ func (s *Store) SearchAudit(ctx context.Context, f auth.AuditFilter) ([]auth.Aud
 		return nil, 0, wrap(err)
 	}
 	defer rows.Close()
-	var es []auth.AuditEntry
+	var es []account.AuditEntry
 	total := 0
 	for rows.Next() {
-		var e auth.AuditEntry
+		var e account.AuditEntry
 		var at int64
 		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Target, &e.IP, &e.Method, &e.Detail, &total); err != nil {
 			return nil, 0, wrap(err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prenota/prenota/booking"
+	"github.com/prenota/prenota/internal/testdb"
 	"github.com/prenota/prenota/sqlstore"
 )
 
@@ -64,7 +65,7 @@ func confirmAll(t *testing.T, svc *booking.Service, hs []booking.Hold, cf string
 }
 
 func TestClosureSeenByOtherInstance(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		a, r := fixture(t, s, 2)
 		b := instance(s)
@@ -89,7 +90,7 @@ func TestClosureSeenByOtherInstance(t *testing.T) {
 }
 
 func TestLoweredCapacity(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		a, r := fixture(t, s, 50)
 		b := instance(s)
@@ -118,7 +119,7 @@ func TestLoweredCapacity(t *testing.T) {
 }
 
 func TestNewHoldReleasesPrevious(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		svc, r := fixture(t, s, 1)
 		const mario = "RSSMRA70A01H501S"
@@ -197,7 +198,7 @@ func TestNewHoldReleasesPrevious(t *testing.T) {
 }
 
 func TestPerPersonLimit(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		svc, r := fixture(t, s, 30)
 		r.Schedule.PerPerson = 1

@@ -6,13 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prenota/prenota/internal/testdb"
 	"github.com/prenota/prenota/sqlstore"
 )
 
 // TestTakeToken: the shared token bucket allows its burst, then one token
 // per 1/rate seconds, and counts every one of concurrent requests.
 func TestTakeToken(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := t.Context()
 		now := time.UnixMilli(1_800_000_000_000)
 		for i := range 3 {

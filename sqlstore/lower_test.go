@@ -5,13 +5,14 @@ import (
 	"time"
 
 	"github.com/prenota/prenota/auth"
+	"github.com/prenota/prenota/internal/testdb"
 	"github.com/prenota/prenota/sqlstore"
 )
 
 // The audit log's person filter ignores the case of accented letters too:
 // "niccolò" finds the account named NICCOLÒ on both engines.
 func TestAuditWhoAccents(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := t.Context()
 		now := time.Now()
 		if err := s.CreateUser(ctx, auth.User{ID: "u1", Login: "ndamico", Name: "NICCOLÒ D'AMICO", Email: "n@example.it",

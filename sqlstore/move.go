@@ -10,9 +10,6 @@ import (
 	"github.com/prenota/prenota/booking"
 )
 
-// EventMoved is the outbox event of a booking moved to another slot.
-const EventMoved = "booking_moved"
-
 // MoveBookings implements booking.Store: in one transaction it frees the
 // seats of every booking moved, then claims the new ones in ascending
 // (start, seat) order as the global order of claims requires (see
@@ -87,7 +84,7 @@ func (s *Store) MoveBookings(ctx context.Context, moves []booking.Move, g bookin
 				return wrap(err)
 			}
 			out = append(out, b)
-			if err := s.enqueue(ctx, tx, Event{EventMoved, m.BookingID}); err != nil {
+			if err := s.enqueue(ctx, tx, booking.OutboxEvent{Kind: booking.EventMoved, BookingID: m.BookingID}); err != nil {
 				return err
 			}
 		}

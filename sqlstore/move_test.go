@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"fmt"
+	"github.com/prenota/prenota/internal/testdb"
 	"sync"
 	"testing"
 
@@ -39,7 +40,7 @@ func seatsOf(t *testing.T, s *sqlstore.Store, id string) int {
 // slot is refused with the booking intact; a citizen moves only their own
 // booking and within its resource.
 func TestMoveBooking(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		svc, r := fixture(t, s, 1)
 		a := bookSlot(t, svc, r, "RSSMRA70A01H501S", "10:00")
@@ -89,7 +90,7 @@ func TestMoveBooking(t *testing.T) {
 // citizens race for that day's seats (capacity 3): all of the day moves or
 // none, no slot has more claims than seats, every booking has exactly one.
 func TestMoveDayRace(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		svc, r := fixture(t, s, 3)
 		wed := booking.DateOf(slotAt("08:00"), booking.Rome)

@@ -63,7 +63,7 @@ func spearman(a, b []int64) float64 {
 }
 
 func TestQueueFairOrder(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		clock := &roomClock{t: rulesNow.Add(20 * time.Minute)}
 		svc, r := roomFixture(t, s, clock)
@@ -115,7 +115,7 @@ func TestQueueFairOrder(t *testing.T) {
 }
 
 func TestQueueAdmissionSoldOutExpiry(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		clock := &roomClock{t: rulesNow}
 		svc, r := roomFixture(t, s, clock)

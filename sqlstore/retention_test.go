@@ -12,6 +12,7 @@ import (
 
 	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/booking"
+	"github.com/prenota/prenota/internal/testdb"
 	"github.com/prenota/prenota/sqlstore"
 )
 
@@ -101,7 +102,7 @@ func count(t *testing.T, s *sqlstore.Store, query string, args ...any) int {
 // personal data and nothing else; later ones keep everything; what has no
 // purpose left is deleted; a second run changes nothing.
 func TestPurge(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		s.SetClock(func() time.Time { return rulesNow })
 		svc, r := purgeFixture(t, s)
@@ -279,7 +280,7 @@ func TestPurge(t *testing.T) {
 // TestPurgeConcurrent: several purges at once, in small batches, anonymise
 // each due booking exactly once between them.
 func TestPurgeConcurrent(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		s.SetClock(func() time.Time { return rulesNow })
 		s.SetPurgeBatch(3)

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -60,7 +61,10 @@ type Store struct {
 	r       *sql.DB // reads (for PostgreSQL the same pool as w)
 	clock   func() time.Time
 	outbox  *goqite.Queue
-	stmts   sync.Map // stmtKey → *sql.Stmt
+	// onEnqueue is called after a transaction that put a message on the
+	// outbox commits (see OnEnqueue).
+	onEnqueue atomic.Pointer[func()]
+	stmts     sync.Map // stmtKey → *sql.Stmt
 	// purgeBatch, when > 0, replaces defaultPurgeBatch (tests).
 	purgeBatch int
 

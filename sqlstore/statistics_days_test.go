@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"github.com/prenota/prenota/internal/testdb"
 	"reflect"
 	"testing"
 
@@ -15,7 +16,7 @@ import (
 // attendance on a kept day, made by any statement, shows in the next
 // figures exactly as a count from the bookings alone gives them.
 func TestStatisticsKeptDays(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		f := statsfixture.Load(t, s) // the clock is after the period: every day of it is past
 		exec := func(t *testing.T, q string, args ...any) {
@@ -93,7 +94,7 @@ func TestStatisticsKeptDays(t *testing.T) {
 // TestKeepStatistics: the retention job's call keeps every past day the
 // statistics may ask for, and the figures read from them are the fixture's.
 func TestKeepStatistics(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		statsfixture.Load(t, s)
 		if err := s.KeepStatistics(ctx); err != nil {

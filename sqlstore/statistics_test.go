@@ -8,6 +8,7 @@ import (
 
 	"github.com/prenota/prenota/booking"
 	"github.com/prenota/prenota/internal/statsfixture"
+	"github.com/prenota/prenota/internal/testdb"
 	"github.com/prenota/prenota/sqlstore"
 )
 
@@ -15,7 +16,7 @@ import (
 // computed by hand, per resource, per month and in total; and the same after
 // the retention purge has anonymised every booking.
 func TestStatistics(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		f := statsfixture.Load(t, s)
 		check := func(t *testing.T) {

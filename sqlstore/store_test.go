@@ -14,15 +14,7 @@ import (
 	"github.com/prenota/prenota/sqlstore"
 )
 
-// The store suite: every test runs, unchanged, on each engine.
-func forEachDialect(t *testing.T, fn func(t *testing.T, s *sqlstore.Store)) {
-	for _, d := range testdb.Dialects() {
-		t.Run(d, func(t *testing.T) {
-			t.Parallel()
-			fn(t, testdb.Open(t, d))
-		})
-	}
-}
+// The store suite: every test runs, unchanged, on each engine (testdb.Each).
 
 // rulesNow is the service clock of these tests: Monday 7 December 2026, 07:00.
 var rulesNow = time.Date(2026, 12, 7, 7, 0, 0, 0, booking.Rome)
@@ -70,7 +62,7 @@ func confirmReq(h booking.Hold, key string) booking.ConfirmRequest {
 func code(err error) booking.Code { return booking.ErrorCode(err) }
 
 func TestConfigRoundTrip(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		svc, r := fixture(t, s, 2)
 		lat, lon := 44.06, 12.44
@@ -110,7 +102,7 @@ func TestConfigRoundTrip(t *testing.T) {
 }
 
 func TestHoldLifecycle(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		dbNow := time.Now()
 		s.SetClock(func() time.Time { return dbNow })
@@ -173,7 +165,7 @@ func TestHoldLifecycle(t *testing.T) {
 }
 
 func TestHoldValidation(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		svc, r := fixture(t, s, 1)
 		tests := []struct {
@@ -202,7 +194,7 @@ func TestHoldValidation(t *testing.T) {
 }
 
 func TestConfirmAndCancel(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		svc, r := fixture(t, s, 1)
 		owner := "RSSMRA70A01H501S"
@@ -273,7 +265,7 @@ func TestConfirmAndCancel(t *testing.T) {
 }
 
 func TestPastBookingCannotBeCancelled(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		dbNow := time.Now()
 		s.SetClock(func() time.Time { return dbNow })
@@ -297,7 +289,7 @@ func TestPastBookingCannotBeCancelled(t *testing.T) {
 }
 
 func TestBookingsList(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		svc, r := fixture(t, s, 1)
 		me, friend := "RSSMRA70A01H501S", "BNCGLI85M55I304Q"
@@ -371,7 +363,7 @@ func TestBookingsList(t *testing.T) {
 // TestRacingHolds: many goroutines claim the same slot; exactly capacity win.
 func TestRacingHolds(t *testing.T) {
 	for _, capacity := range []int{1, 3} {
-		forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+		testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 			ctx := context.Background()
 			svc, r := fixture(t, s, capacity)
 			const n = 200
@@ -407,7 +399,7 @@ func TestRacingHolds(t *testing.T) {
 // TestRacingOverlappingHolds: multi-slot holds that overlap in every way
 // never share a seat, and each is all or nothing.
 func TestRacingOverlappingHolds(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		svc, r := fixture(t, s, 2)
 		var mu sync.Mutex
@@ -475,7 +467,7 @@ func assertSeats(t *testing.T, s *sqlstore.Store, resourceID int64, want int) {
 // TestRacingConfirm: the same hold confirmed concurrently, with the same key,
 // makes one booking.
 func TestRacingConfirm(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		svc, r := fixture(t, s, 1)
 		h, err := svc.Hold(ctx, booking.HoldRequest{ResourceID: r.ID, Start: slotAt("10:00"), Slots: 1, Owner: "RSSMRA70A01H501S"})
@@ -517,7 +509,7 @@ func TestRacingConfirm(t *testing.T) {
 // TestRealign: a booking kept across a change of slot length keeps its seats
 // in every new slot it overlaps.
 func TestRealign(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		svc, r := fixture(t, s, 1)
 		h, err := svc.Hold(ctx, booking.HoldRequest{ResourceID: r.ID, Start: slotAt("10:00"), Slots: 2, Owner: "RSSMRA70A01H501S"})
@@ -562,7 +554,7 @@ func TestRealign(t *testing.T) {
 // resource, read back as 0) and openings by id, as the back office does
 // before deleting one.
 func TestClosureAndOpeningByID(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		svc, r := fixture(t, s, 1)
 		d := booking.Date{Year: 2026, Month: 12, Day: 21}

@@ -175,37 +175,35 @@ func dump(t *testing.T, path string, like map[string]tableDump) map[string]table
 // TestNewerSchemaRefused: a binary never opens a database whose schema is
 // newer than its own, and leaves it unchanged.
 func TestNewerSchemaRefused(t *testing.T) {
-	for _, d := range testdb.Dialects() {
-		t.Run(d, func(t *testing.T) {
-			url := testdb.URL(t, d)
-			s, err := sqlstore.Open(t.Context(), url)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s.Close()
-			driver, dsn := "pgx", url
-			if d == "sqlite" {
-				driver, dsn = "sqlite", "file:"+strings.TrimPrefix(url, "sqlite:")
-			}
-			db, err := sql.Open(driver, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			newer := sqlstore.SchemaVersion() + 2
-			if _, err := db.Exec(fmt.Sprintf("INSERT INTO goose_db_version (version_id, is_applied) VALUES (%d, true)", newer)); err != nil {
-				t.Fatal(err)
-			}
-			_, err = sqlstore.Open(t.Context(), url)
-			want := fmt.Sprintf("database schema %d is newer than this prenota (%d): upgrade the binary", newer, sqlstore.SchemaVersion())
-			if err == nil || err.Error() != want {
-				t.Fatalf("opening a newer schema: %v, want %q", err, want)
-			}
-			if v, err := sqlstore.DatabaseSchema(t.Context(), url); err != nil || v != newer {
-				t.Errorf("schema after the refusal %d, %v; want %d", v, err, newer)
-			}
-		})
-	}
+	testdb.EachDialect(t, func(t *testing.T, d string) {
+		url := testdb.URL(t, d)
+		s, err := sqlstore.Open(t.Context(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		driver, dsn := "pgx", url
+		if d == "sqlite" {
+			driver, dsn = "sqlite", "file:"+strings.TrimPrefix(url, "sqlite:")
+		}
+		db, err := sql.Open(driver, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		newer := sqlstore.SchemaVersion() + 2
+		if _, err := db.Exec(fmt.Sprintf("INSERT INTO goose_db_version (version_id, is_applied) VALUES (%d, true)", newer)); err != nil {
+			t.Fatal(err)
+		}
+		_, err = sqlstore.Open(t.Context(), url)
+		want := fmt.Sprintf("database schema %d is newer than this prenota (%d): upgrade the binary", newer, sqlstore.SchemaVersion())
+		if err == nil || err.Error() != want {
+			t.Fatalf("opening a newer schema: %v, want %q", err, want)
+		}
+		if v, err := sqlstore.DatabaseSchema(t.Context(), url); err != nil || v != newer {
+			t.Errorf("schema after the refusal %d, %v; want %d", v, err, newer)
+		}
+	})
 }
 
 // TestConcurrentMigrations: PostgreSQL instances that start together on one

@@ -11,17 +11,6 @@ import (
 	"github.com/prenota/prenota/booking"
 )
 
-// EventOffer is the kind of the outbox message of a waitlist offer; its body
-// is an OfferMessage.
-const EventOffer = "waitlist_offer"
-
-// OfferMessage is the outbox message of an offer: the notify worker sends
-// "Si è liberato un posto" from it.
-type OfferMessage struct {
-	Kind string `json:"kind"`
-	booking.Offer
-}
-
 // JoinWaitlist puts e at the end of its resource's line.
 func (s *Store) JoinWaitlist(ctx context.Context, e *booking.WaitEntry) error {
 	times, _ := json.Marshal(e.Times)
@@ -319,7 +308,7 @@ func (s *Store) offerSlot(ctx context.Context, tx *sql.Tx, resourceID int64, sl 
 		}
 		o := booking.Offer{EntryID: e.ID, HoldID: holdID, ResourceID: resourceID, Email: e.Email, CodiceFiscale: first(e.For, e.Subject),
 			Start: sl.Start, End: sl.End, ExpiresAt: expiry}
-		body, _ := json.Marshal(OfferMessage{Kind: EventOffer, Offer: o})
+		body, _ := json.Marshal(booking.OfferMessage{Kind: booking.EventOffer, Offer: o})
 		if err := s.outbox.SendTx(ctx, tx, goqite.Message{Body: body}); err != nil {
 			return nil, wrap(err)
 		}

@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"fmt"
+	"github.com/prenota/prenota/internal/testdb"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -73,7 +74,7 @@ func cellAt(t *testing.T, svc *booking.Service, r booking.Resource, viewer, hhmm
 // (taken for everyone else), declining passes it on, confirming books it and
 // leaves the line; the only other join, a duplicate, is refused.
 func TestWaitlistOffers(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		svc, r := fixture(t, s, 1)
 		a := book(t, svc, r, "AAAAAA70A01H501A", "10:00")
@@ -132,7 +133,7 @@ func TestWaitlistOffers(t *testing.T) {
 // TestWaitlistLapse: an offer that runs out goes to the next in line, and
 // when nobody waits the seat is free for everyone.
 func TestWaitlistLapse(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		dbNow := time.Now()
 		s.SetClock(func() time.Time { return dbNow })
@@ -172,7 +173,7 @@ func TestWaitlistLapse(t *testing.T) {
 
 // TestWaitlistCapacityIncrease: new seats go to the line in order.
 func TestWaitlistCapacityIncrease(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		svc, r := fixture(t, s, 1)
 		for _, hhmm := range []string{"08:00", "08:30", "09:00"} {
@@ -214,7 +215,7 @@ func TestWaitlistCapacityIncrease(t *testing.T) {
 // every cell they see free. Every freed seat goes to the first 20 in line,
 // none to the others, and no slot holds more than its seat.
 func TestRacingWaitlist(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		svc, r := fixture(t, s, 1)
 		var bookings []booking.Booking
@@ -305,7 +306,7 @@ func TestRacingWaitlist(t *testing.T) {
 // TestPurgeWaitlist: the retention purge deletes the entries whose last day
 // is past, and only those.
 func TestPurgeWaitlist(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		svc, r := fixture(t, s, 1)
 		book(t, svc, r, "AAAAAA70A01H501A", "10:00")

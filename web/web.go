@@ -16,6 +16,7 @@ import (
 
 	"github.com/prenota/prenota/auth"
 	"github.com/prenota/prenota/booking"
+	"github.com/prenota/prenota/internal/httperr"
 )
 
 // Feedback is one answer to the satisfaction widget (SPEC §12).
@@ -313,26 +314,8 @@ type errorPage struct {
 // serveError answers err as an HTML page with the status of its code; the
 // details of internal errors are logged, never shown.
 func (s *server) serveError(w http.ResponseWriter, r *http.Request, err error) {
-	status, title := http.StatusInternalServerError, "Si è verificato un errore"
-	switch booking.ErrorCode(err) {
-	case booking.EInvalid:
-		status, title = http.StatusUnprocessableEntity, "Dati non validi"
-	case booking.ENotFound:
-		status, title = http.StatusNotFound, "Pagina non trovata"
-	case booking.EConflict:
-		status, title = http.StatusConflict, "Operazione non possibile"
-	case booking.EGone:
-		status, title = http.StatusGone, "Tempo scaduto"
-	case booking.EUnauthorized:
-		status, title = http.StatusUnauthorized, "Accesso necessario"
-	case booking.EForbidden:
-		status, title = http.StatusForbidden, "Operazione non consentita"
-	case booking.ETooMany:
-		status, title = http.StatusTooManyRequests, "Troppe richieste"
-	default:
-		s.log.Error("web", "method", r.Method, "path", r.URL.Path, "err", err)
-	}
-	s.errorPage(w, r, status, title, booking.ErrorMessage(err))
+	httperr.Log(s.log, r, err)
+	s.errorPage(w, r, httperr.Status(err), httperr.PageTitle(err), booking.ErrorMessage(err))
 }
 
 func (s *server) errorPage(w http.ResponseWriter, r *http.Request, status int, title, msg string) {

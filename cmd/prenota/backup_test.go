@@ -24,20 +24,18 @@ import (
 // serves it, and finds there every booking answered 201 before the backup
 // began. A restore into a database that has tables is refused.
 func TestBackupWhileBooking(t *testing.T) {
-	for _, d := range testdb.Dialects() {
-		t.Run(d, func(t *testing.T) {
-			url := testdb.URL(t, d)
-			base := serve(t, url)
-			file := filepath.Join(t.TempDir(), "prenota.backup")
-			var target string
-			if d == "sqlite" {
-				target = "sqlite:" + filepath.Join(t.TempDir(), "restored.db")
-			} else {
-				target = newPostgresDatabase(t, url)
-			}
-			testBackupWhileBooking(t, base, url, file, target)
-		})
-	}
+	testdb.EachDialect(t, func(t *testing.T, d string) {
+		url := testdb.URL(t, d)
+		base := serve(t, url)
+		file := filepath.Join(t.TempDir(), "prenota.backup")
+		var target string
+		if d == "sqlite" {
+			target = "sqlite:" + filepath.Join(t.TempDir(), "restored.db")
+		} else {
+			target = newPostgresDatabase(t, url)
+		}
+		testBackupWhileBooking(t, base, url, file, target)
+	})
 }
 
 type answered struct {

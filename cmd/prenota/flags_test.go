@@ -2,6 +2,8 @@ package main
 
 import (
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -98,5 +100,28 @@ func TestRehearseClickDayFlag(t *testing.T) {
 	}
 	if _, err := parse(t, map[string]string{"PRENOTA_REHEARSE_CLICK_DAY": "soon"}); err == nil {
 		t.Fatal("PRENOTA_REHEARSE_CLICK_DAY=soon accepted")
+	}
+}
+
+// TestSecretFiles: a _FILE variable gives a secret's content, and a file
+// that cannot be read fails the configuration; the SAML key is a file name
+// either way.
+func TestSecretFiles(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "secret")
+	if err := os.WriteFile(secret, []byte("s3greto\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := parse(t, map[string]string{"PRENOTA_OIDC_CLIENT_SECRET_FILE": secret, "PRENOTA_METRICS_TOKEN_FILE": secret,
+		"PRENOTA_SAML_KEY_FILE": "/etc/prenota/sp.key"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := f.cfg; c.Identity.OIDCClientSecret != "s3greto" || c.MetricsToken != "s3greto" || c.Identity.SAMLKey != "/etc/prenota/sp.key" {
+		t.Errorf("secret %q, token %q, SAML key %q", c.Identity.OIDCClientSecret, c.MetricsToken, c.Identity.SAMLKey)
+	}
+	missing := filepath.Join(dir, "missing")
+	if _, err := parse(t, map[string]string{"PRENOTA_OIDC_CLIENT_SECRET_FILE": missing}); err == nil || !strings.Contains(err.Error(), "PRENOTA_OIDC_CLIENT_SECRET_FILE") {
+		t.Errorf("unreadable secret file: %v", err)
 	}
 }

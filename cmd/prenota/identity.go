@@ -34,7 +34,12 @@ func (f *flags) identityFlags(getenv func(string) string) {
 	ic.CIEMetadata = list(env("PRENOTA_CIE_METADATA"))
 	f.fs.Func("spid-metadata", "SPID IdP metadata files or directories, comma-separated [PRENOTA_SPID_METADATA]", func(s string) error { ic.SPIDMetadata = list(s); return nil })
 	f.fs.Func("cie-metadata", "CIE IdP metadata files or directories, comma-separated [PRENOTA_CIE_METADATA]", func(s string) error { ic.CIEMetadata = list(s); return nil })
-	f.fs.StringVar(&ic.SAMLKey, "saml-key", fileEnv(getenv, "PRENOTA_SAML_KEY"), "SAML SP RSA key (PEM file) [PRENOTA_SAML_KEY]")
+	// The key is a file already: PRENOTA_SAML_KEY_FILE names it too.
+	samlKey := env("PRENOTA_SAML_KEY")
+	if samlKey == "" {
+		samlKey = env("PRENOTA_SAML_KEY_FILE")
+	}
+	f.fs.StringVar(&ic.SAMLKey, "saml-key", samlKey, "SAML SP RSA key (PEM file) [PRENOTA_SAML_KEY, PRENOTA_SAML_KEY_FILE]")
 	f.fs.StringVar(&ic.SAMLCert, "saml-cert", env("PRENOTA_SAML_CERT"), "SAML SP certificate (PEM file) [PRENOTA_SAML_CERT]")
 	level := 2
 	if v := env("PRENOTA_SPID_LEVEL"); v != "" {
@@ -51,7 +56,7 @@ func (f *flags) identityFlags(getenv func(string) string) {
 	f.fs.StringVar(&ic.Municipality, "ente-comune", env("PRENOTA_ENTE_COMUNE"), "the Comune's Belfiore code (e.g. H501) for the CIE metadata [PRENOTA_ENTE_COMUNE]")
 	f.fs.StringVar(&ic.OIDCIssuer, "oidc-issuer", env("PRENOTA_OIDC_ISSUER"), "OpenID Connect issuer URL [PRENOTA_OIDC_ISSUER]")
 	f.fs.StringVar(&ic.OIDCClientID, "oidc-client-id", env("PRENOTA_OIDC_CLIENT_ID"), "OpenID Connect client ID [PRENOTA_OIDC_CLIENT_ID]")
-	ic.OIDCClientSecret = fileEnv(getenv, "PRENOTA_OIDC_CLIENT_SECRET") // a secret: environment or _FILE only
+	ic.OIDCClientSecret = f.fileEnv(getenv, "PRENOTA_OIDC_CLIENT_SECRET") // a secret: environment or _FILE only
 	f.fs.StringVar(&ic.OIDCFiscalNumberClaim, "oidc-fiscal-number-claim", env("PRENOTA_OIDC_FISCAL_NUMBER_CLAIM"), "ID token claim with the codice fiscale (default fiscal_number) [PRENOTA_OIDC_FISCAL_NUMBER_CLAIM]")
 	demoIdP := strings.ToLower(env("PRENOTA_DEMO_IDP"))
 	ic.DemoIdP = demoIdP != "0" && demoIdP != "off" && demoIdP != "false"
@@ -83,15 +88,18 @@ func (f *flags) identityFlags(getenv func(string) string) {
 	f.fs.Func("trusted-proxies", "CIDRs whose X-Forwarded-For is trusted, comma-separated [PRENOTA_TRUSTED_PROXIES]", setProxies)
 }
 
-// fileEnv reads NAME, or the file named by NAME_FILE (for secrets).
-func fileEnv(getenv func(string) string, name string) string {
+// fileEnv reads NAME, or the file named by NAME_FILE (for secrets); a file
+// that cannot be read is an error of the configuration.
+func (f *flags) fileEnv(getenv func(string) string, name string) string {
 	if v := getenv(name); v != "" {
 		return v
 	}
 	if p := getenv(name + "_FILE"); p != "" {
-		if b, err := os.ReadFile(p); err == nil {
-			return strings.TrimSpace(string(b))
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.err = errors.Join(f.err, fmt.Errorf("%s_FILE: %w", name, err))
 		}
+		return strings.TrimSpace(string(b))
 	}
 	return ""
 }

@@ -35,5 +35,5 @@ func (f *flags) opsFlags(getenv func(string) string) {
 		}
 	}
 	f.fs.Func("metrics-allow", "addresses or CIDRs that may read /metrics directly, comma-separated; none (an empty value): only with --metrics-token (default 127.0.0.0/8,::1) [PRENOTA_METRICS_ALLOW]", setAllow)
-	f.fs.StringVar(&f.cfg.MetricsToken, "metrics-token", fileEnv(getenv, "PRENOTA_METRICS_TOKEN"), "bearer token that lets Prometheus read /metrics from anywhere [PRENOTA_METRICS_TOKEN, PRENOTA_METRICS_TOKEN_FILE]")
+	f.fs.StringVar(&f.cfg.MetricsToken, "metrics-token", f.fileEnv(getenv, "PRENOTA_METRICS_TOKEN"), "bearer token that lets Prometheus read /metrics from anywhere [PRENOTA_METRICS_TOKEN, PRENOTA_METRICS_TOKEN_FILE]")
 }

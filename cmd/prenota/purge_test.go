@@ -18,43 +18,41 @@ import (
 // once (the default 24 months here), says what it did, audits it, and a
 // second run finds nothing to do.
 func TestPurgeCommand(t *testing.T) {
-	for _, d := range testdb.Dialects() {
-		t.Run(d, func(t *testing.T) {
-			ctx := t.Context()
-			url := testdb.URL(t, d)
-			oldID, recentID := seedPastBookings(t, url)
-			env := func(string) string { return "" }
-			var out bytes.Buffer
-			if err := run(ctx, []string{"purge", "--database-url", url}, env, &out); err != nil {
-				t.Fatalf("prenota purge: %v\n%s", err, out.String())
-			}
-			if !strings.Contains(out.String(), "purge: prenotazioni anonimizzate: 1") {
-				t.Errorf("first run said:\n%s", out.String())
-			}
-			out.Reset()
-			if err := run(ctx, []string{"purge", "--database-url", url}, env, &out); err != nil {
-				t.Fatalf("prenota purge again: %v", err)
-			}
-			if !strings.Contains(out.String(), "purge: nulla da cancellare") {
-				t.Errorf("second run said:\n%s", out.String())
-			}
-			s, err := sqlstore.Open(ctx, url)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			if b, _ := s.Booking(ctx, oldID); !b.Anonymised() || b.Fruitore.CodiceFiscale != "" {
-				t.Errorf("old booking after prenota purge: %+v", b)
-			}
-			if b, _ := s.Booking(ctx, recentID); b.Anonymised() {
-				t.Errorf("recent booking anonymised: %+v", b)
-			}
-			es, err := s.AuditLog(ctx, auth.AuditFilter{Action: app.AuditRetentionPurge})
-			if err != nil || len(es) != 1 || es[0].Method != "cli" || !strings.Contains(es[0].Detail, "conservazione 24 mesi") {
-				t.Errorf("audit: %+v %v", es, err)
-			}
-		})
-	}
+	testdb.EachDialect(t, func(t *testing.T, d string) {
+		ctx := t.Context()
+		url := testdb.URL(t, d)
+		oldID, recentID := seedPastBookings(t, url)
+		env := func(string) string { return "" }
+		var out bytes.Buffer
+		if err := run(ctx, []string{"purge", "--database-url", url}, env, &out); err != nil {
+			t.Fatalf("prenota purge: %v\n%s", err, out.String())
+		}
+		if !strings.Contains(out.String(), "purge: prenotazioni anonimizzate: 1") {
+			t.Errorf("first run said:\n%s", out.String())
+		}
+		out.Reset()
+		if err := run(ctx, []string{"purge", "--database-url", url}, env, &out); err != nil {
+			t.Fatalf("prenota purge again: %v", err)
+		}
+		if !strings.Contains(out.String(), "purge: nulla da cancellare") {
+			t.Errorf("second run said:\n%s", out.String())
+		}
+		s, err := sqlstore.Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if b, _ := s.Booking(ctx, oldID); !b.Anonymised() || b.Fruitore.CodiceFiscale != "" {
+			t.Errorf("old booking after prenota purge: %+v", b)
+		}
+		if b, _ := s.Booking(ctx, recentID); b.Anonymised() {
+			t.Errorf("recent booking anonymised: %+v", b)
+		}
+		es, err := s.AuditLog(ctx, auth.AuditFilter{Action: app.AuditRetentionPurge})
+		if err != nil || len(es) != 1 || es[0].Method != "cli" || !strings.Contains(es[0].Detail, "conservazione 24 mesi") {
+			t.Errorf("audit: %+v %v", es, err)
+		}
+	})
 }
 
 // seedPastBookings makes two bookings for Mario Rossi, 25 months and one

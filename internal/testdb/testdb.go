@@ -73,3 +73,23 @@ func Open(tb testing.TB, dialect string) *sqlstore.Store {
 	tb.Cleanup(func() { s.Close() })
 	return s
 }
+
+// EachDialect runs fn as a subtest named for each engine.
+func EachDialect(t *testing.T, fn func(t *testing.T, dialect string)) {
+	t.Helper()
+	for _, d := range Dialects() {
+		t.Run(d, func(t *testing.T) { fn(t, d) })
+	}
+}
+
+// Each runs fn as a parallel subtest on a fresh, migrated store of each
+// engine.
+func Each(t *testing.T, fn func(t *testing.T, s *sqlstore.Store)) {
+	t.Helper()
+	for _, d := range Dialects() {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			fn(t, Open(t, d))
+		})
+	}
+}

@@ -45,6 +45,7 @@ CREATE TABLE holds (
 );
 CREATE INDEX holds_expires ON holds (expires_at);
 
+-- One row per claimed seat: the invariant lives in this primary key.
 CREATE TABLE claims (
   resource_id BIGINT NOT NULL,
   starts_at   BIGINT NOT NULL,

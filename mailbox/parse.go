@@ -1,4 +1,4 @@
-package notify
+package mailbox
 
 import (
 	"bytes"
@@ -27,9 +27,16 @@ type Parsed struct {
 	Attachments []Attachment
 }
 
+// Attachment is a file attached to an email read back.
+type Attachment struct {
+	Name        string
+	ContentType string
+	Data        []byte
+}
+
 var wordDecoder = mime.WordDecoder{}
 
-// ParseEmail reads an RFC 5322 message with MIME parts, such as Email.Bytes
+// ParseEmail reads an RFC 5322 message with MIME parts, such as notify.Email.Bytes
 // writes.
 func ParseEmail(raw []byte) (*Parsed, error) {
 	m, err := mail.ReadMessage(bytes.NewReader(raw))

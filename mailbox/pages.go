@@ -1,4 +1,8 @@
-package notify
+// Package mailbox serves the demo's local mailbox: the emails the message
+// worker stored instead of sending them (no SMTP server in demo mode), shown
+// in Italian with their parts and attachments, and the MIME parser that
+// reads them back (tests use it too).
+package mailbox
 
 import (
 	"context"
@@ -21,47 +25,47 @@ type StoredEmail struct {
 	Raw      []byte
 }
 
-// MailboxStore reads the local mailbox.
-type MailboxStore interface {
+// Store reads the local mailbox.
+type Store interface {
 	// MailboxEmails returns a page of emails, newest first, and their total.
 	MailboxEmails(ctx context.Context, limit, offset int) ([]StoredEmail, int, error)
 	// MailboxEmail returns one email; a booking.ENotFound error when missing.
 	MailboxEmail(ctx context.Context, id int64) (StoredEmail, error)
 }
 
-// MailboxOptions configure the mailbox pages.
-type MailboxOptions struct {
+// Options configure the mailbox pages.
+type Options struct {
 	// StaticURL gives the URL of a static file of the site (web.StaticURL), for
 	// the Bootstrap Italia stylesheet; nil leaves the pages unstyled.
 	StaticURL func(path string) string
 	Logger    *slog.Logger
 }
 
-// MailboxPath is where the mailbox pages are.
-const MailboxPath = "/demo/posta"
+// Path is where the mailbox pages are.
+const Path = "/demo/posta"
 
-// MailboxHandler serves the demo's local mailbox, in Italian: the list at
+// Handler serves the demo's local mailbox, in Italian: the list at
 // /demo/posta, a message at /demo/posta/{id} (headers, text, the HTML part in
 // a sandboxed frame), its HTML part at /demo/posta/{id}/html and its
 // attachments at /demo/posta/{id}/allegati/{n} (n from 1). Mount it only in
 // demo mode: it shows everyone's emails.
-func MailboxHandler(s MailboxStore, opt MailboxOptions) http.Handler {
+func Handler(s Store, opt Options) http.Handler {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
 	h := &mailbox{s: s, opt: opt}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+MailboxPath, h.list)
-	mux.HandleFunc("GET "+MailboxPath+"/{$}", h.list)
-	mux.HandleFunc("GET "+MailboxPath+"/{id}", h.show)
-	mux.HandleFunc("GET "+MailboxPath+"/{id}/html", h.html)
-	mux.HandleFunc("GET "+MailboxPath+"/{id}/allegati/{n}", h.attachment)
+	mux.HandleFunc("GET "+Path, h.list)
+	mux.HandleFunc("GET "+Path+"/{$}", h.list)
+	mux.HandleFunc("GET "+Path+"/{id}", h.show)
+	mux.HandleFunc("GET "+Path+"/{id}/html", h.html)
+	mux.HandleFunc("GET "+Path+"/{id}/allegati/{n}", h.attachment)
 	return mux
 }
 
 type mailbox struct {
-	s   MailboxStore
-	opt MailboxOptions
+	s   Store
+	opt Options
 }
 
 var mailboxPages = template.Must(template.New("").Funcs(template.FuncMap{
