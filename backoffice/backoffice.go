@@ -339,11 +339,7 @@ func (s *server) layout(r *http.Request, title string, crumbs ...web.Crumb) web.
 		l.Breadcrumb = append([]web.Crumb{{Label: "Servizi online", URL: "/"}}, l.Breadcrumb...)
 	}
 	if st, err := s.svc.Settings(r.Context()); err == nil {
-		l.ComuneName, l.Address, l.Phone, l.Email = st.Name, st.Address, st.Phone, st.Email
-		l.Logo = len(st.Logo) > 0
-		if st.A11yURL != "" && st.A11yURL != "/accessibilita" {
-			l.AccessibilityURL = st.A11yURL
-		}
+		l.SetComune(st)
 	}
 	if l.ComuneName == "" {
 		l.ComuneName = "Comune"
