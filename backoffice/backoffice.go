@@ -64,6 +64,9 @@ type Store interface {
 	DeleteEmailTemplate(ctx context.Context, kind string) error
 
 	SearchAudit(ctx context.Context, f auth.AuditFilter) ([]auth.AuditEntry, int, error)
+
+	FeedbackPages(ctx context.Context) ([]booking.PageFeedback, error)
+	FeedbackAnswers(ctx context.Context, page string, limit int) ([]booking.FeedbackAnswer, error)
 }
 
 // Config is what the back office needs.
@@ -97,7 +100,7 @@ type server struct {
 }
 
 // pageFiles are the templates of the pages; each also gets partials.html.
-var pageFiles = []string{"home", "errore", "risorse", "risorsa", "chiusure", "orfane", "agenda", "prenotazione", "token", "testi", "testi_email", "operatori", "operatore", "audit", "statistiche"}
+var pageFiles = []string{"home", "errore", "risorse", "risorsa", "chiusure", "orfane", "agenda", "prenotazione", "token", "testi", "testi_email", "operatori", "operatore", "audit", "statistiche", "valutazioni"}
 
 // New returns the handler of /backoffice/. Every template is parsed here.
 func New(cfg Config) (http.Handler, error) {
@@ -162,6 +165,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("GET "+openDataPath, s.publicHandler(s.openDataCSV))
 	mux.Handle("GET "+openDataPath+"-metadata.json", s.publicHandler(s.openDataMetadata))
 
+	mux.Handle("GET /backoffice/valutazioni", s.handle(any, s.feedbackPage))
 	mux.Handle("GET /backoffice/token", s.handle(admin, s.tokens))
 	mux.Handle("POST /backoffice/token", s.handle(admin, s.createToken))
 	mux.Handle("POST /backoffice/token/{tid}/revoca", s.handle(admin, s.revokeToken))
