@@ -27,11 +27,14 @@ type Section struct {
 	Title   string // "A chi è rivolto"
 	Element string // the checker's data-element of the text, or ""
 	Text    string // plain text, paragraphs separated by blank lines
+	// Page says the page draws the section from the resource: "Accedi al
+	// servizio", "Condizioni di servizio", "Contatti".
+	Page bool
 }
 
-// Sections returns the text sections of r's scheda servizio in the model's
-// order ("Accedi al servizio" and "Contatti" are drawn by the page from the
-// resource): the required ones ("A chi è rivolto", "Descrizione", "Come
+// Sections returns the sections of r's scheda servizio in the model's
+// order (those with Page set are drawn by the page from the resource): the
+// required ones ("A chi è rivolto", "Descrizione", "Come
 // fare", "Cosa serve", "Cosa si ottiene", "Tempi e scadenze") prefilled when
 // empty, the others only when written.
 func (r Resource) Sections() []Section {
@@ -51,16 +54,19 @@ func (r Resource) Sections() []Section {
 		docs = "Il codice di prenotazione e un numero di telefono a cui essere raggiunti."
 	}
 	secs := []Section{
-		{"a-chi-e-rivolto", "A chi è rivolto", "service-addressed", or(s.Audience, "A cittadini, residenti e non, imprese e associazioni che hanno bisogno di questo servizio del Comune.")},
-		{"descrizione", "Descrizione", "", or(r.Description, r.Name)},
-		{"come-fare", "Come fare", "service-how-to", or(s.HowTo, how)},
-		{"cosa-serve", "Cosa serve", "service-needed", or(r.Documents, docs)},
-		{"cosa-si-ottiene", "Cosa si ottiene", "service-achieved", or(s.Outcome, "Un appuntamento con l'ufficio nel giorno e nell'ora scelti.")},
-		{"tempi-e-scadenze", "Tempi e scadenze", "service-calendar-text", or(s.Timing, "Le date disponibili sono quelle mostrate dal calendario delle prenotazioni. L'appuntamento si può disdire online fino al suo inizio.")},
-		{"quanto-costa", "Quanto costa", "", s.Cost},
-		{"ulteriori-informazioni", "Ulteriori informazioni", "", s.More},
+		{"a-chi-e-rivolto", "A chi è rivolto", "service-addressed", or(s.Audience, "A cittadini, residenti e non, imprese e associazioni che hanno bisogno di questo servizio del Comune."), false},
+		{"descrizione", "Descrizione", "", or(r.Description, r.Name), false},
+		{"come-fare", "Come fare", "service-how-to", or(s.HowTo, how), false},
+		{"cosa-serve", "Cosa serve", "service-needed", or(r.Documents, docs), false},
+		{"cosa-si-ottiene", "Cosa si ottiene", "service-achieved", or(s.Outcome, "Un appuntamento con l'ufficio nel giorno e nell'ora scelti."), false},
+		{"tempi-e-scadenze", "Tempi e scadenze", "service-calendar-text", or(s.Timing, "Le date disponibili sono quelle mostrate dal calendario delle prenotazioni. L'appuntamento si può disdire online fino al suo inizio."), false},
+		{"quanto-costa", "Quanto costa", "", s.Cost, false},
+		{"accedi-al-servizio", "Accedi al servizio", "", "", true},
+		{"ulteriori-informazioni", "Ulteriori informazioni", "", s.More, false},
+		{"condizioni-di-servizio", "Condizioni di servizio", "", "", true},
+		{"contatti", "Contatti", "", "", true},
 	}
-	return slices.DeleteFunc(secs, func(x Section) bool { return strings.TrimSpace(x.Text) == "" })
+	return slices.DeleteFunc(secs, func(x Section) bool { return !x.Page && strings.TrimSpace(x.Text) == "" })
 }
 
 // Label is how a phone appointment works, in words.
