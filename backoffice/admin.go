@@ -241,6 +241,9 @@ func (s *server) saveTexts(w http.ResponseWriter, r *http.Request, st *staff) er
 	set.Phone, set.Email, set.Address = f("phone"), f("email"), f("address")
 	set.NoReply, set.ReplyTo, set.PrivacyURL, set.A11yURL = f("no_reply"), f("reply_to"), f("privacy_url"), f("a11y_url")
 	set.PatronName = f("patron_name")
+	if _, ok := r.PostForm["main_url"]; ok { // a form without the site's fields keeps them
+		set.Site = parseSite(f)
+	}
 	if d, err := booking.ParseItalianDate(f("patron_day") + "/2000"); err == nil {
 		set.PatronDay, set.PatronMonth = d.Day, d.Month
 	} else if f("patron_day") == "" {
@@ -452,4 +455,26 @@ func (s *server) assign(w http.ResponseWriter, r *http.Request, st *staff) error
 	}
 	s.audit(r, AuditAssignmentsUpdate, login, strings.Join(names, "; "))
 	return s.redirect(w, r, "/backoffice/operatori", "success", "Risorse di «"+login+"» salvate.")
+}
+
+// parseSite reads the fields of "Sito del Comune": the main site's links,
+// the disservizio report and the other services, one a line as
+// "Nome | https://… | Descrizione | Gruppo" (the last two optional).
+func parseSite(f func(string) string) booking.Site {
+	site := booking.Site{MainURL: f("main_url"), ManagementURL: f("management_url"), NewsURL: f("news_url"),
+		LiveURL: f("live_url"), Report: f("report")}
+	for _, line := range strings.Split(f("external_services"), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		parts := strings.Split(line, "|")
+		for len(parts) < 4 {
+			parts = append(parts, "")
+		}
+		for i := range parts {
+			parts[i] = strings.TrimSpace(parts[i])
+		}
+		site.Services = append(site.Services, booking.ExternalCard{Name: parts[0], URL: parts[1], Description: parts[2], Group: strings.Join(parts[3:], " ")})
+	}
+	return site
 }

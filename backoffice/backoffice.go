@@ -66,6 +66,9 @@ type Store interface {
 	DeleteEmailTemplate(ctx context.Context, kind string) error
 
 	SearchAudit(ctx context.Context, f auth.AuditFilter) ([]auth.AuditEntry, int, error)
+
+	FeedbackPages(ctx context.Context) ([]booking.PageFeedback, error)
+	FeedbackAnswers(ctx context.Context, page string, limit int) ([]booking.FeedbackAnswer, error)
 }
 
 // Config is what the back office needs.
@@ -99,7 +102,7 @@ type server struct {
 }
 
 // pageFiles are the templates of the pages; each also gets partials.html.
-var pageFiles = []string{"home", "errore", "risorse", "risorsa", "chiusure", "orfane", "agenda", "prenotazione", "cerca", "sposta_giorno", "conferma", "token", "testi", "testi_email", "operatori", "operatore", "audit", "statistiche", "lista_attesa"}
+var pageFiles = []string{"home", "errore", "risorse", "risorsa", "chiusure", "orfane", "agenda", "prenotazione", "cerca", "sposta_giorno", "conferma", "token", "testi", "testi_email", "operatori", "operatore", "audit", "statistiche", "lista_attesa", "valutazioni"}
 
 // New returns the handler of /backoffice/. Every template is parsed here.
 func New(cfg Config) (http.Handler, error) {
@@ -170,6 +173,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("GET "+openDataPath, s.publicHandler(s.openDataCSV))
 	mux.Handle("GET "+openDataPath+"-metadata.json", s.publicHandler(s.openDataMetadata))
 
+	mux.Handle("GET /backoffice/valutazioni", s.handle(any, s.feedbackPage))
 	mux.Handle("GET /backoffice/token", s.handle(admin, s.tokens))
 	mux.Handle("POST /backoffice/token", s.handle(admin, s.createToken))
 	mux.Handle("POST /backoffice/token/{tid}/revoca", s.handle(admin, s.revokeToken))
@@ -340,11 +344,7 @@ func (s *server) layout(r *http.Request, title string, crumbs ...web.Crumb) web.
 		l.Breadcrumb = append([]web.Crumb{{Label: "Servizi online", URL: "/"}}, l.Breadcrumb...)
 	}
 	if st, err := s.svc.Settings(r.Context()); err == nil {
-		l.ComuneName, l.Address, l.Phone, l.Email = st.Name, st.Address, st.Phone, st.Email
-		l.Logo = len(st.Logo) > 0
-		if st.A11yURL != "" && st.A11yURL != "/accessibilita" {
-			l.AccessibilityURL = st.A11yURL
-		}
+		l.SetComune(st)
 	}
 	if l.ComuneName == "" {
 		l.ComuneName = "Comune"

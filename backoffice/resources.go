@@ -100,6 +100,12 @@ func parseResource(r *http.Request, base booking.Resource, isNew bool) (booking.
 	res.Description, res.Office, res.Address = f("description"), f("office"), f("address")
 	res.Phone, res.Email, res.Documents = f("phone"), f("email"), r.PostFormValue("documents")
 	res.Kind, res.PhoneMode, res.PhoneNumber = booking.Kind(f("kind")), booking.PhoneMode(f("phone_mode")), f("phone_number")
+	if _, ok := r.PostForm["sheet_summary"]; ok { // the scheda servizio's texts
+		long := func(k string) string { return strings.TrimSpace(strings.ReplaceAll(r.PostFormValue(k), "\r\n", "\n")) }
+		res.Sheet = booking.Sheet{Summary: f("sheet_summary"), Topics: r.PostForm["sheet_topics"],
+			Audience: long("sheet_audience"), HowTo: long("sheet_how_to"), Outcome: long("sheet_outcome"),
+			Timing: long("sheet_timing"), Cost: long("sheet_cost"), More: long("sheet_more")}
+	}
 	if res.Kind == "" {
 		res.Kind = booking.InPerson
 	}
@@ -201,6 +207,7 @@ func (s *server) resources(w http.ResponseWriter, r *http.Request, st *staff) er
 type resourcePage struct {
 	web.Layout
 	Admin    bool
+	Topics   []string // the vocabulary of the scheda servizio's topics
 	New      bool
 	R        booking.Resource
 	Hours    []dayHours
@@ -218,6 +225,19 @@ type resourcePage struct {
 	ClosureForm closureForm
 	OpeningForm openingForm
 }
+
+// Err is the message of the field's error, or "".
+func (p resourcePage) Err(field string) string {
+	for _, e := range p.Errors {
+		if e.Field == field {
+			return e.Message
+		}
+	}
+	return ""
+}
+
+// HasTopic reports whether the resource's sheet has topic t.
+func (p resourcePage) HasTopic(t string) bool { return slices.Contains(p.R.Sheet.Topics, t) }
 
 // preview is a week of the citizen's grid under the schedule being edited.
 type preview struct {
@@ -237,7 +257,7 @@ func (s *server) resourceData(r *http.Request, st *staff, res booking.Resource, 
 		title = res.Name
 	}
 	p := resourcePage{Layout: s.layout(r, title, web.Crumb{Label: "Risorse", URL: "/backoffice/risorse"}, web.Crumb{Label: title}),
-		Admin: true, New: isNew, R: res, Hours: hoursOf(res.Schedule)}
+		Admin: true, New: isNew, R: res, Hours: hoursOf(res.Schedule), Topics: booking.Topics}
 	p.Extra = append(slices.Clone(res.ExtraFields), booking.ExtraField{Type: "text"}, booking.ExtraField{Type: "text"})
 	desc := descendants(st.all, res.ID)
 	for _, row := range flatten(booking.Tree(st.all, false)) {

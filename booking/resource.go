@@ -37,6 +37,9 @@ type Settings struct {
 	// ("" stands for the first).
 	OpenData        bool   `json:"open_data,omitempty"`
 	OpenDataLicence string `json:"open_data_licence,omitempty"`
+	// Site is the Comune's site around the services: menu links, the
+	// disservizio report, the catalogue's other services.
+	Site Site `json:"site,omitempty"`
 }
 
 // MaxLogoSize is the largest Settings.Logo accepted: 200 KB.
@@ -72,6 +75,7 @@ func (s Settings) Validate() error {
 	if strings.TrimSpace(s.Name) == "" {
 		fs = append(fs, FieldError{"name", "Indichi il nome del Comune."})
 	}
+	fs = append(fs, s.Site.validate()...)
 	if s.RetentionMonths != 0 && (s.RetentionMonths < MinRetentionMonths || s.RetentionMonths > MaxRetentionMonths) {
 		fs = append(fs, FieldError{"retention_months", RetentionMessage})
 	}
@@ -121,6 +125,7 @@ type Resource struct {
 	Documents   string           `json:"documents"`              // "DOCUMENTI DA PRESENTARE"
 	ExtraFields []ExtraField     `json:"extra_fields"`
 	Schedule    Schedule         `json:"schedule"`
+	Sheet       Sheet            `json:"sheet,omitempty"` // the texts of its scheda servizio
 	Waitlist    WaitlistSettings `json:"waitlist"`
 }
 
@@ -210,6 +215,7 @@ func (r Resource) Validate() error {
 	if r.Longitude != nil && (*r.Longitude < -180 || *r.Longitude > 180) {
 		fs = append(fs, FieldError{"longitude", "La longitudine deve essere tra -180 e 180."})
 	}
+	fs = append(fs, r.Sheet.validate()...)
 	for _, f := range r.ExtraFields {
 		if !StorableText(f.Name + f.Label + strings.Join(f.Options, "")) {
 			fs = append(fs, FieldError{"extra_fields", TextMessage})

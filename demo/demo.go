@@ -31,6 +31,7 @@ var Settings = booking.Settings{
 	PatronMonth: time.September,
 	PatronDay:   29,
 	PatronName:  "San Michele Arcangelo",
+	Site:        site,
 }
 
 // Load stores the demo Comune into an empty database; a database that
@@ -61,6 +62,9 @@ func create(ctx context.Context, svc *booking.Service, parent int64, pos int, n 
 	r.ParentID, r.Position = parent, pos
 	if r.Kind == "" {
 		r.Kind = booking.InPerson
+	}
+	if r.Bookable {
+		r.Sheet = sheets[r.Name]
 	}
 	if err := svc.CreateResource(ctx, &r); err != nil {
 		return err

@@ -87,12 +87,13 @@ type resourceData struct {
 	Documents   string                   `json:"documents"`
 	ExtraFields []booking.ExtraField     `json:"extra_fields"`
 	Schedule    booking.Schedule         `json:"schedule"`
+	Sheet       booking.Sheet            `json:"sheet"`
 	Waitlist    booking.WaitlistSettings `json:"waitlist"`
 }
 
 func encodeResource(r booking.Resource) (string, error) {
 	b, err := json.Marshal(resourceData{r.Description, r.Office, r.Address, r.Latitude, r.Longitude, r.Phone, r.Email,
-		r.Kind, r.PhoneMode, r.PhoneNumber, r.Documents, r.ExtraFields, r.Schedule, r.Waitlist})
+		r.Kind, r.PhoneMode, r.PhoneNumber, r.Documents, r.ExtraFields, r.Schedule, r.Sheet, r.Waitlist})
 	return string(b), err
 }
 
@@ -110,7 +111,7 @@ func scanResource(sc interface{ Scan(...any) error }) (booking.Resource, error) 
 	}
 	r.Description, r.Office, r.Address, r.Latitude, r.Longitude = d.Description, d.Office, d.Address, d.Latitude, d.Longitude
 	r.Phone, r.Email, r.Kind, r.PhoneMode, r.PhoneNumber = d.Phone, d.Email, d.Kind, d.PhoneMode, d.PhoneNumber
-	r.Documents, r.ExtraFields, r.Schedule, r.Waitlist = d.Documents, d.ExtraFields, d.Schedule, d.Waitlist
+	r.Documents, r.ExtraFields, r.Schedule, r.Sheet, r.Waitlist = d.Documents, d.ExtraFields, d.Schedule, d.Sheet, d.Waitlist
 	return r, nil
 }
 

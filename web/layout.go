@@ -5,7 +5,9 @@ package web
 
 import (
 	"embed"
+
 	"errors"
+	"github.com/prenota/prenota/booking"
 	"html/template"
 	"io/fs"
 	"strings"
@@ -40,16 +42,65 @@ type Layout struct {
 	// Logo says the Comune's logo is set: the header brand shows the image
 	// served at /logo instead of the generic icon.
 	Logo bool
+	// The main menu's links to the Comune's main site (Amministrazione,
+	// Novità, Vivere il Comune) and the footer's "Segnala disservizio".
+	ManagementURL, NewsURL, LiveURL, ReportURL string
 
-	User       string  // display name of the logged-in user; "" shows the login button
-	Nav        string  // active main navigation item: "prenota", "prenotazioni" or "conto-terzi"
+	// Feedback is the page-feedback component ("Quanto sono chiare le
+	// informazioni su questa pagina?") shown under the content; nil hides it.
+	PageFeedback *PageFeedback
+
+	User string // display name of the logged-in user; "" shows the login button
+	// Nav is the active item of the main menu: "servizi" or "argomenti"
+	// (the booking pages' "prenota", "prenotazioni", "conto-terzi" mark none).
+	Nav        string
 	Breadcrumb []Crumb // from the home page to the current page, which comes last
 	PageTitle  string  // the <h1> and the start of <title>
-	Flash      Flash   // one message shown above the content; zero shows nothing
+	// TitleElement is the checker's data-element of the <h1>: "" is
+	// "page-name", a scheda servizio's is "service-title".
+	TitleElement string
+	Flash        Flash // one message shown above the content; zero shows nothing
 	// Impersonating is the codice fiscale of the fruitore when the user books
 	// for someone else (conto terzi): a banner says so, with "Disconnetti".
 	Impersonating string
 }
+
+// SetComune fills the Comune's fields of l from its settings.
+func (l *Layout) SetComune(st booking.Settings) {
+	l.ComuneName, l.Address, l.Phone, l.Email = st.Name, st.Address, st.Phone, st.Email
+	l.Logo = len(st.Logo) > 0
+	if st.A11yURL != "" && st.A11yURL != "/accessibilita" {
+		l.AccessibilityURL = st.A11yURL
+	}
+	l.ComuneURL = st.Site.MainURL
+	home := func(v string) string {
+		if v != "" {
+			return v
+		}
+		if st.Site.MainURL != "" {
+			return st.Site.MainURL
+		}
+		return "/"
+	}
+	l.ManagementURL, l.NewsURL, l.LiveURL = home(st.Site.ManagementURL), home(st.Site.NewsURL), home(st.Site.LiveURL)
+	l.ReportURL = st.ReportHref()
+}
+
+// PageFeedback is the page-feedback component of the Modello Comuni for
+// the page at Page (its path), stored with the answers.
+type PageFeedback struct {
+	Page  string
+	Done  bool
+	Error string
+}
+
+// Stars are the five ratings.
+func (PageFeedback) Stars() []int { return []int{1, 2, 3, 4, 5} }
+
+// Positive and Negative are the model's answers to the follow-up
+// questions of a rating above 3 and of one up to 3.
+func (PageFeedback) Positive() []string { return positiveReasons }
+func (PageFeedback) Negative() []string { return negativeReasons }
 
 // Crumb is one breadcrumb item. The last item is the current page and is not
 // linked.

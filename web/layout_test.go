@@ -28,7 +28,9 @@ func TestLayoutRenders(t *testing.T) {
 	}{
 		{"anonymous", Layout{
 			ComuneName: "Comune di Demo", Phone: "06 1234 5678", Email: "info@comune.demo.it",
-			Address: "Piazza del Municipio 1", PageTitle: "Prova", Nav: "prenota",
+			Address: "Piazza del Municipio 1", PageTitle: "Prova", Nav: "servizi",
+			ManagementURL: "https://www.comune.demo.it/amministrazione", NewsURL: "https://www.comune.demo.it/novita",
+			LiveURL: "https://www.comune.demo.it/vivere", ReportURL: "mailto:urp@comune.demo.it",
 			Breadcrumb: []Crumb{{"Servizi online", "/"}, {"Prova", ""}},
 			Flash:      Flash{Kind: "success", Text: "Prenotazione annullata"},
 		}, []string{
@@ -38,7 +40,13 @@ func TestLayoutRenders(t *testing.T) {
 			`<div class="it-brand-title">Comune di Demo</div>`,
 			`SERVIZI ONLINE — Lo Sportello telematico polifunzionale per il tuo Comune`,
 			`data-element="main-navigation"`,
-			`href="/prenota" aria-current="page"`,
+			`href="https://www.comune.demo.it/amministrazione" data-element="management"><span>Amministrazione</span>`,
+			`href="https://www.comune.demo.it/novita" data-element="news"><span>Novità</span>`,
+			`href="/servizi" data-element="all-services" aria-current="page"><span>Servizi</span>`,
+			`href="https://www.comune.demo.it/vivere" data-element="live"><span>Vivere il Comune</span>`,
+			`href="/argomenti" data-element="all-topics"`,
+			`href="/faq" data-element="faq"`,
+			`href="mailto:urp@comune.demo.it" data-element="report-inefficiency"`,
 			`data-element="breadcrumb"`,
 			`<li class="breadcrumb-item active" aria-current="page">Prova</li>`,
 			`<h1 class="mt-3 mb-4" data-element="page-name">Prova</h1>`,
@@ -58,7 +66,12 @@ func TestLayoutRenders(t *testing.T) {
 		{"logged in", Layout{ComuneName: "Comune di Demo", User: "Mario Rossi", PageTitle: "Prova",
 			AccessibilityURL: "https://form.agid.gov.it/view/x"},
 			[]string{`Mario Rossi`, `action="/esci"`, `href="https://form.agid.gov.it/view/x" data-element="accessibility-link"`},
-			[]string{`data-element="breadcrumb"`, `class="alert`, `aria-current="page"`}},
+			[]string{`data-element="breadcrumb"`, `class="alert`, `aria-current="page"`, `data-element="feedback"`, `data-element="report-inefficiency"`}},
+		{"page feedback", Layout{ComuneName: "Comune di Demo", PageTitle: "Servizi", PageFeedback: &PageFeedback{Page: "/servizi"}},
+			[]string{`data-element="feedback"`, `Quanto sono chiare le informazioni su questa pagina?`, `data-element="feedback-rate-5"`,
+				`name="pagina" value="/servizi"`, `Quali sono stati gli aspetti che hai preferito?`, `Dove hai incontrato le maggiori difficoltà?`,
+				`data-element="feedback-input-text"`},
+			[]string{`data-element="feedback-rate-6"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b strings.Builder

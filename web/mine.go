@@ -254,6 +254,10 @@ func (s *server) feedback(w http.ResponseWriter, r *http.Request) error {
 	r.ParseForm()
 	v := r.PostFormValue
 	f := feedbackForm{Page: v("pagina"), Back: auth.SafeNext(v("torna"))}
+	sitePage := strings.HasPrefix(f.Page, "/") // the page-feedback component of a page of the site
+	if sitePage {
+		f.Page = auth.SafeNext(f.Page)
+	}
 	rating, err := strconv.Atoi(v("valutazione"))
 	reason := v("motivo_positivo")
 	if rating <= 3 {
@@ -274,6 +278,9 @@ func (s *server) feedback(w http.ResponseWriter, r *http.Request) error {
 		f.Done = true
 	}
 	if isHTMX(r) {
+		if sitePage {
+			return s.renderBlock(w, "home", "page-feedback", PageFeedback{Page: f.Page, Done: f.Done, Error: f.Error})
+		}
 		return s.renderBlock(w, "esito", "feedback", f)
 	}
 	if f.Done {

@@ -25,13 +25,16 @@ type homePage struct{ Layout }
 func (s *server) home(w http.ResponseWriter, r *http.Request) error {
 	l := s.layout(r, "", "Servizi online")
 	l.Breadcrumb = nil
+	l.PageFeedback = &PageFeedback{Page: "/"}
 	return s.render(w, r, "home", homePage{l})
 }
 
 type areaPage struct{ Layout }
 
 func (s *server) area(w http.ResponseWriter, r *http.Request) error {
-	return s.render(w, r, "area", areaPage{s.layout(r, "", "Prenotazioni", Crumb{"Prenotazioni", ""})})
+	l := s.layout(r, "", "Prenotazioni", Crumb{"Prenotazioni", ""})
+	l.PageFeedback = &PageFeedback{Page: "/area-prenotazioni"}
+	return s.render(w, r, "area", areaPage{l})
 }
 
 // loginPage is "ACCESSO E AUTENTICAZIONE" (SPEC §2). A login method that
@@ -333,11 +336,13 @@ func (s *server) stopImpersonating(w http.ResponseWriter, r *http.Request, id au
 type infoPage struct {
 	Layout
 	Paragraphs []string
+	Licence    bool // the legal notes' "Licenza dei contenuti"
 }
 
 func (s *server) info(w http.ResponseWriter, r *http.Request) error {
 	var title string
 	var paras []string
+	licence := false
 	switch r.URL.Path {
 	case "/privacy":
 		title = "Informativa privacy"
@@ -348,6 +353,7 @@ func (s *server) info(w http.ResponseWriter, r *http.Request) error {
 		}
 	case "/note-legali":
 		title = "Note legali"
+		licence = true
 		paras = []string{
 			"I contenuti di questo servizio sono pubblicati dal Comune. Il software Prenota è libero e a sorgente aperto.",
 			"La prenotazione è confermata solo dal messaggio di conferma con il codice di prenotazione.",
@@ -360,7 +366,9 @@ func (s *server) info(w http.ResponseWriter, r *http.Request) error {
 			"Per segnalare un problema di accessibilità scriva all'indirizzo email indicato nei contatti.",
 		}
 	}
-	return s.render(w, r, "info", infoPage{Layout: s.layout(r, "", title, Crumb{title, ""}), Paragraphs: paras})
+	l := s.layout(r, "", title, Crumb{title, ""})
+	l.PageFeedback = &PageFeedback{Page: r.URL.Path}
+	return s.render(w, r, "info", infoPage{Layout: l, Paragraphs: paras, Licence: licence})
 }
 
 // comuniOptions answers the autocomplete of Comune Nascita: <option>s for a

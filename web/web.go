@@ -81,6 +81,7 @@ type server struct {
 var pageFiles = []string{
 	"home", "area", "accedi", "prenota", "disponibilita", "anagrafica", "conferma", "esito",
 	"prenotazioni", "disdici", "conto_terzi", "info", "errore", "lista_attesa", "sala_attesa",
+	"servizi", "servizio", "argomenti", "faq",
 }
 
 // New returns the handler of the citizen pages and of /static/. Wrap it in
@@ -197,6 +198,10 @@ func (s *server) routes() {
 	s.handle("POST /conto-terzi", s.login(s.impersonate))
 	s.handle("POST /conto-terzi/disconnetti", s.login(s.stopImpersonating))
 	s.handle("POST /valutazione", s.feedback)
+	s.handle("GET /servizi", s.services)
+	s.handle("GET /servizi/{id}", s.sheet)
+	s.handle("GET /argomenti", s.topics)
+	s.handle("GET /faq", s.faq)
 	s.handle("GET /privacy", s.info)
 	s.handle("GET /note-legali", s.info)
 	s.handle("GET /accessibilita", s.info)
@@ -216,11 +221,7 @@ func (s *server) layout(r *http.Request, nav, title string, crumbs ...Crumb) Lay
 func pageLayout(r *http.Request, svc *booking.Service, sess *auth.Manager, nav, title string, crumbs ...Crumb) Layout {
 	l := Layout{Nav: nav, PageTitle: title, Breadcrumb: append([]Crumb{{"Servizi online", "/"}}, crumbs...)}
 	if st, err := svc.Settings(r.Context()); err == nil {
-		l.ComuneName, l.Address, l.Phone, l.Email = st.Name, st.Address, st.Phone, st.Email
-		l.Logo = len(st.Logo) > 0
-		if st.A11yURL != "" && st.A11yURL != "/accessibilita" {
-			l.AccessibilityURL = st.A11yURL
-		}
+		l.SetComune(st)
 	}
 	if l.ComuneName == "" {
 		l.ComuneName = "Comune"
