@@ -16,6 +16,7 @@ type Hold struct {
 	End        time.Time
 	Slots      []Slot
 	ExpiresAt  time.Time
+	Extended   bool // extended once already (Service.ExtendHold)
 }
 
 // Person is the anagrafica of a fruitore.

@@ -37,7 +37,14 @@ type Settings struct {
 	// ("" stands for the first).
 	OpenData        bool   `json:"open_data,omitempty"`
 	OpenDataLicence string `json:"open_data_licence,omitempty"`
+	// NoHoldExtension refuses "Prolunga" (see HoldExtension); stored
+	// negated so that the settings saved before it allow it.
+	NoHoldExtension bool `json:"no_hold_extension,omitempty"`
 }
+
+// HoldExtension says whether a citizen may extend a hold once (SPEC §5,
+// WCAG 2.2.1): on unless the Comune turned it off.
+func (s Settings) HoldExtension() bool { return !s.NoHoldExtension }
 
 // MaxLogoSize is the largest Settings.Logo accepted: 200 KB.
 const MaxLogoSize = 200 << 10

@@ -251,17 +251,53 @@ func (s *Service) Hold(ctx context.Context, req HoldRequest) (Hold, error) {
 			}
 			return Hold{}, err
 		}
-		d := r.Schedule.HoldDuration()
-		if s.opt.HoldDuration > 0 {
-			d = s.opt.HoldDuration
-		}
-		err = s.store.CreateHold(ctx, &h, c.guard(r), d)
+		err = s.store.CreateHold(ctx, &h, c.guard(r), s.holdDuration(r))
 		if errors.Is(err, ErrStale) && attempt < maxStale {
 			s.drop(c)
 			continue
 		}
 		return h, err
 	}
+}
+
+// holdDuration is how long a hold on r lasts.
+func (s *Service) holdDuration(r Resource) time.Duration {
+	if s.opt.HoldDuration > 0 {
+		return s.opt.HoldDuration
+	}
+	return r.Schedule.HoldDuration()
+}
+
+// ExtendHold gives owner's live hold more time, once, by its own duration
+// (WCAG 2.2.1: the user is warned and may ask for more), keeping the same
+// seats, when the Comune allows it (Settings.HoldExtension). EForbidden
+// when it does not; otherwise the errors of Store.ExtendHold: ENotFound (no
+// such hold of owner's), EGone (expired or confirmed), EConflict (extended
+// already).
+func (s *Service) ExtendHold(ctx context.Context, holdID, owner string) (Hold, error) {
+	c, err := s.snapshot(ctx)
+	if err != nil {
+		return Hold{}, err
+	}
+	if !c.settings.HoldExtension() {
+		return Hold{}, Errorf(EForbidden, "Il Comune non consente di prolungare il tempo per completare la prenotazione.")
+	}
+	h, err := s.store.Hold(ctx, holdID)
+	if err != nil {
+		return Hold{}, err
+	}
+	if h.Owner != owner {
+		return Hold{}, Errorf(ENotFound, "La prenotazione temporanea indicata non esiste.")
+	}
+	r, ok := c.resources[h.ResourceID]
+	if !ok {
+		return Hold{}, Errorf(EGone, "La risorsa non è più prenotabile.")
+	}
+	if h.ExpiresAt, err = s.store.ExtendHold(ctx, holdID, owner, s.holdDuration(r)); err != nil {
+		return Hold{}, err
+	}
+	h.Extended = true
+	return h, nil
 }
 
 // guard is what the store checks for a request on r judged under c.
