@@ -53,6 +53,7 @@ type heldSlots struct {
 	ExpiresAt  time.Time `json:"expires_at"`
 	Slots      int       `json:"slots"`
 	Week       string    `json:"week"`
+	Extended   bool      `json:"extended,omitempty"` // "Prolunga" was used
 }
 
 func (h heldSlots) gridURL() string {
@@ -104,13 +105,23 @@ type holdBanner struct {
 	ExpiresAt string // RFC 3339, for the countdown script
 	Remaining string // "09:55" at render time
 	Until     string // "10:42": the expiry time, for readers without JavaScript
+	// Extend is set when "Prolunga" is offered: the id of the step's form
+	// that the button sends (so that what was typed is kept), "" for the
+	// banner's own.
+	Extend *string
 }
 
-func bannerOf(h heldSlots) *holdBanner {
+// bannerOf is the banner of the hold h on a step whose form has the id
+// form ("" for none).
+func (s *server) bannerOf(r *http.Request, h heldSlots, form string) *holdBanner {
 	d := max(time.Until(h.ExpiresAt), 0)
 	sec := int(d.Round(time.Second).Seconds())
-	return &holdBanner{ExpiresAt: h.ExpiresAt.Format(time.RFC3339), Remaining: fmt.Sprintf("%02d:%02d", sec/60, sec%60),
+	b := &holdBanner{ExpiresAt: h.ExpiresAt.Format(time.RFC3339), Remaining: fmt.Sprintf("%02d:%02d", sec/60, sec%60),
 		Until: rome(h.ExpiresAt).Format("15:04:05")}
+	if st, err := s.svc.Settings(r.Context()); err == nil && st.HoldExtension() && !h.Extended {
+		b.Extend = &form
+	}
+	return b
 }
 
 // stepPage is what the three steps share.
@@ -219,7 +230,7 @@ func (s *server) renderGrid(w http.ResponseWriter, r *http.Request, id auth.Iden
 	}
 	p := disponibilitaPage{stepPage: stepPage{Step: 1, Resource: res}, Legend: legendItems(), Error: errText}
 	if h, ok := s.heldState(r); ok && h.ResourceID == res.ID && time.Now().Before(h.ExpiresAt) {
-		p.Hold = bannerOf(h)
+		p.Hold = s.bannerOf(r, h, "")
 		if slots, err := s.slotsOf(r, res, h.Start); err == nil {
 			for _, sl := range slots {
 				if !sl.Start.Before(h.Start) && !h.End.Before(sl.End) {
@@ -384,24 +395,7 @@ func (s *server) expired(w http.ResponseWriter, r *http.Request, id auth.Identit
 	}
 	step := "/prenota/anagrafica"
 	if r.Method == http.MethodPost {
-		r.ParseForm()
-		v := r.PostFormValue
-		if _, ok := r.PostForm["motivazione"]; ok {
-			step = "/prenota/conferma"
-			p := confermaPage{Motivazione: v("motivazione"), Telefono: v("telefono"), Nota: v("nota"), Extra: map[string]string{}}
-			for k := range r.PostForm {
-				if name, ok := strings.CutPrefix(k, "extra_"); ok && strings.TrimSpace(v(k)) != "" {
-					p.Extra[name] = strings.TrimSpace(v(k))
-				}
-			}
-			s.keepNotes(r, p)
-		} else if _, ok := r.PostForm["nome"]; ok {
-			f := anagraficaForm{Nome: v("nome"), Cognome: v("cognome"), DataNascita: v("data_nascita"), Sesso: v("sesso"),
-				NazioneNascita: v("nazione_nascita"), ProvinciaNascita: v("provincia_nascita"), ComuneNascita: v("comune_nascita"),
-				CodiceFiscale: v("codice_fiscale"), Email: v("email"), Telefono: v("telefono")}
-			b, _ := json.Marshal(locksOf(id).apply(f, id))
-			s.sess.Put(r.Context(), draftKey, string(b))
-		}
+		step = s.keepTyped(r, id, step)
 	}
 	if time.Now().Before(h.ExpiresAt.Add(-2 * time.Second)) {
 		// Not yet: a clock that runs fast. Back to the step.
@@ -409,6 +403,63 @@ func (s *server) expired(w http.ResponseWriter, r *http.Request, id auth.Identit
 		return nil
 	}
 	s.lapse(w, r, id, h, expiredText)
+	return nil
+}
+
+// keepTyped keeps in the session what the posted step's form holds (step 2
+// or 3), and returns that step's path; dflt when the post holds neither.
+func (s *server) keepTyped(r *http.Request, id auth.Identity, dflt string) string {
+	r.ParseForm()
+	v := r.PostFormValue
+	if _, ok := r.PostForm["motivazione"]; ok {
+		p := confermaPage{Motivazione: v("motivazione"), Telefono: v("telefono"), Nota: v("nota"), Extra: map[string]string{}}
+		for k := range r.PostForm {
+			if name, ok := strings.CutPrefix(k, "extra_"); ok && strings.TrimSpace(v(k)) != "" {
+				p.Extra[name] = strings.TrimSpace(v(k))
+			}
+		}
+		s.keepNotes(r, p)
+		return "/prenota/conferma"
+	}
+	if _, ok := r.PostForm["nome"]; ok {
+		f := anagraficaForm{Nome: v("nome"), Cognome: v("cognome"), DataNascita: v("data_nascita"), Sesso: v("sesso"),
+			NazioneNascita: v("nazione_nascita"), ProvinciaNascita: v("provincia_nascita"), ComuneNascita: v("comune_nascita"),
+			CodiceFiscale: v("codice_fiscale"), Email: v("email"), Telefono: v("telefono")}
+		b, _ := json.Marshal(locksOf(id).apply(f, id))
+		s.sess.Put(r.Context(), draftKey, string(b))
+		return "/prenota/anagrafica"
+	}
+	return dflt
+}
+
+// extend is "Prolunga": the hold in progress gets its time again, once,
+// and the user goes back to the step they were on, with what they typed
+// (the button sends the step's form).
+func (s *server) extend(w http.ResponseWriter, r *http.Request, id auth.Identity) error {
+	h, ok := s.requireHold(w, r, id)
+	if !ok {
+		return nil
+	}
+	step := s.keepTyped(r, id, h.gridURL())
+	e, err := s.svc.ExtendHold(r.Context(), h.ID, id.Subject)
+	switch booking.ErrorCode(err) {
+	case "":
+		h.ExpiresAt, h.Extended = e.ExpiresAt, true
+		b, _ := json.Marshal(h)
+		s.sess.Put(r.Context(), holdKey, string(b))
+		s.flash(r.Context(), "success", "Il tempo è stato prolungato: ha tempo fino alle ore "+rome(e.ExpiresAt).Format("15:04:05")+" per completare la prenotazione.")
+	case booking.EGone:
+		s.lapse(w, r, id, h, expiredText)
+		return nil
+	case booking.EForbidden, booking.EConflict:
+		h.Extended = true
+		b, _ := json.Marshal(h)
+		s.sess.Put(r.Context(), holdKey, string(b))
+		s.flash(r.Context(), "warning", booking.ErrorMessage(err))
+	default:
+		return err
+	}
+	http.Redirect(w, r, step, http.StatusSeeOther)
 	return nil
 }
 
@@ -524,7 +575,7 @@ func (s *server) renderAnagrafica(w http.ResponseWriter, r *http.Request, h held
 	if f.NazioneNascita == "" {
 		f.NazioneNascita = booking.Italy
 	}
-	p := anagraficaPage{stepPage: stepPage{Step: 2, Resource: res, Hold: bannerOf(h), Errors: errs}, Form: f, Locks: locksOf(id), Back: h.gridURL()}
+	p := anagraficaPage{stepPage: stepPage{Step: 2, Resource: res, Hold: s.bannerOf(r, h, "form-anagrafica"), Errors: errs}, Form: f, Locks: locksOf(id), Back: h.gridURL()}
 	p.SessoLabel = map[string]string{"M": "Maschio", "F": "Femmina"}[f.Sesso]
 	for _, pr := range places.Provinces() {
 		if !pr.Suppressed {
@@ -634,7 +685,7 @@ func (s *server) renderConferma(w http.ResponseWriter, r *http.Request, h heldSl
 	if err != nil {
 		return err
 	}
-	p.stepPage = stepPage{Step: 3, Resource: res, Hold: bannerOf(h), Errors: p.Errors}
+	p.stepPage = stepPage{Step: 3, Resource: res, Hold: s.bannerOf(r, h, "form-conferma"), Errors: p.Errors}
 	p.Where = whereText(res)
 	person, _ := f.person()
 	born := " a " + person.ComuneNascita

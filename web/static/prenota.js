@@ -217,6 +217,8 @@
         banner.classList.add('hold-banner-urgent');
         var w = banner.querySelector('.hold-warning');
         if (w) w.hidden = false;
+        var x = banner.querySelector('.hold-extend');
+        if (x) x.classList.replace('btn-outline-primary', 'btn-primary');
         if (live) live.textContent = 'Attenzione: resta meno di un minuto per completare la prenotazione.';
       }
       if (s <= 0) {
