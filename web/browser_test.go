@@ -280,11 +280,14 @@ func TestBrowserContoTerzi(t *testing.T) {
 	if cf != lucaCF || !readonly {
 		t.Errorf("CF %q readonly %v, want %s locked", cf, readonly, lucaCF)
 	}
-	get(ctx, t, "clear nazione", chromedp.Evaluate[bool](`(document.querySelector('#f-nazione_nascita').value = '', true)`))
+	// Birth date, sex and country come from the codice fiscale, to be checked.
+	wantText(ctx, t, "#dati-da-cf", "ricavati dal codice fiscale")
+	born := get(ctx, t, "birth data", chromedp.Evaluate[string](`[document.querySelector('#f-data_nascita').value, document.querySelector('#f-nazione_nascita').value, document.querySelector('#f-sesso-m').checked].join(' ')`))
+	if born != "29/02/1992 GERMANIA true" {
+		t.Errorf("birth data from the codice fiscale: %q", born)
+	}
 	run(ctx, t, "anagrafica",
-		chromedp.SendKeys("#f-nome", "Luca"), chromedp.SendKeys("#f-cognome", "Ferrari"), chromedp.SendKeys("#f-data_nascita", "29/02/1992"),
-		chromedp.SendKeys("#f-nazione_nascita", "GERMANIA"),
-		chromedp.Click("#f-sesso-m + label", chromedp.NodeVisible),
+		chromedp.SendKeys("#f-nome", "Luca"), chromedp.SendKeys("#f-cognome", "Ferrari"),
 		chromedp.SendKeys("#f-email", "luca.ferrari@example.it"), chromedp.SendKeys("#f-telefono", "+49 151 2345678"))
 	if browsertest.Count(ctx, t, ".born-in-italy:not([hidden])") != 0 {
 		t.Error("Provincia and Comune shown for someone born abroad")

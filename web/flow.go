@@ -24,13 +24,13 @@ const (
 
 // confirmDraft is what was typed in step 3.
 type confirmDraft struct {
-	Motivazione, Telefono, Nota string
-	Extra                       map[string]string
+	Motivazione, Nota string
+	Extra             map[string]string
 }
 
 // keepNotes keeps what was typed in step 3 for when the slots are held again.
 func (s *server) keepNotes(r *http.Request, p confermaPage) {
-	b, _ := json.Marshal(confirmDraft{p.Motivazione, p.Telefono, p.Nota, p.Extra})
+	b, _ := json.Marshal(confirmDraft{p.Motivazione, p.Nota, p.Extra})
 	s.sess.Put(r.Context(), notesKey, string(b))
 }
 
@@ -412,7 +412,7 @@ func (s *server) keepTyped(r *http.Request, id auth.Identity, dflt string) strin
 	r.ParseForm()
 	v := r.PostFormValue
 	if _, ok := r.PostForm["motivazione"]; ok {
-		p := confermaPage{Motivazione: v("motivazione"), Telefono: v("telefono"), Nota: v("nota"), Extra: map[string]string{}}
+		p := confermaPage{Motivazione: v("motivazione"), Nota: v("nota"), Extra: map[string]string{}}
 		for k := range r.PostForm {
 			if name, ok := strings.CutPrefix(k, "extra_"); ok && strings.TrimSpace(v(k)) != "" {
 				p.Extra[name] = strings.TrimSpace(v(k))
@@ -539,6 +539,7 @@ type anagraficaPage struct {
 	Countries  []string
 	SessoLabel string
 	Back       string
+	Derived    bool // birth data filled in from the codice fiscale, to check
 }
 
 func (s *server) draft(r *http.Request) (anagraficaForm, bool) {
@@ -563,10 +564,13 @@ func (s *server) anagrafica(w http.ResponseWriter, r *http.Request, id auth.Iden
 		}
 	}
 	l := locksOf(id)
-	return s.renderAnagrafica(w, r, h, l.apply(f, id), nil, http.StatusOK)
+	f = l.apply(f, id)
+	derived := !l.Identity && fromCF(&f, s.svc.Now()) // conto terzi: the CF is known
+	return s.renderAnagrafica(w, r, h, f, nil, derived, http.StatusOK)
 }
 
-func (s *server) renderAnagrafica(w http.ResponseWriter, r *http.Request, h heldSlots, f anagraficaForm, errs []booking.FieldError, status int) error {
+// renderAnagrafica shows step 2; derived says that fromCF filled in fields.
+func (s *server) renderAnagrafica(w http.ResponseWriter, r *http.Request, h heldSlots, f anagraficaForm, errs []booking.FieldError, derived bool, status int) error {
 	res, err := s.svc.Resource(r.Context(), h.ResourceID)
 	if err != nil {
 		return err
@@ -575,7 +579,7 @@ func (s *server) renderAnagrafica(w http.ResponseWriter, r *http.Request, h held
 	if f.NazioneNascita == "" {
 		f.NazioneNascita = booking.Italy
 	}
-	p := anagraficaPage{stepPage: stepPage{Step: 2, Resource: res, Hold: s.bannerOf(r, h, "form-anagrafica"), Errors: errs}, Form: f, Locks: locksOf(id), Back: h.gridURL()}
+	p := anagraficaPage{stepPage: stepPage{Step: 2, Resource: res, Hold: s.bannerOf(r, h, "form-anagrafica"), Errors: errs}, Form: f, Locks: locksOf(id), Back: h.gridURL(), Derived: derived}
 	p.SessoLabel = map[string]string{"M": "Maschio", "F": "Femmina"}[f.Sesso]
 	for _, pr := range places.Provinces() {
 		if !pr.Suppressed {
@@ -606,11 +610,17 @@ func (s *server) saveAnagrafica(w http.ResponseWriter, r *http.Request, id auth.
 		CodiceFiscale: v("codice_fiscale"), Email: v("email"), Telefono: v("telefono")}
 	l := locksOf(id)
 	f = l.apply(f, id)
+	// Birth data left empty and derived from the codice fiscale: shown to
+	// be checked before going on.
+	derived := !l.Identity && fromCF(&f, s.svc.Now())
 	errs := s.checkAnagrafica(r, f, l)
 	b, _ := json.Marshal(f)
 	s.sess.Put(r.Context(), draftKey, string(b))
 	if len(errs) > 0 {
-		return s.renderAnagrafica(w, r, h, f, errs, http.StatusUnprocessableEntity)
+		return s.renderAnagrafica(w, r, h, f, errs, derived, http.StatusUnprocessableEntity)
+	}
+	if derived {
+		return s.renderAnagrafica(w, r, h, f, nil, true, http.StatusOK)
 	}
 	http.Redirect(w, r, "/prenota/conferma", http.StatusSeeOther)
 	return nil
@@ -627,8 +637,15 @@ func (s *server) checkAnagrafica(r *http.Request, f anagraficaForm, l locks) []b
 	if l.CF != "" && p.CodiceFiscale != l.CF {
 		errs = append(errs, booking.FieldError{Field: "codice_fiscale", Message: "Il codice fiscale del fruitore deve essere " + l.CF + "."})
 	}
-	if len(errs) == 0 && s.cfg.CheckPerson != nil {
-		errs = append(errs, s.cfg.CheckPerson(&p)...)
+	// Every field at once (no rounds of errors): the places and the codice
+	// fiscale are checked even when other fields are wrong; a field already
+	// flagged keeps its first error.
+	if s.cfg.CheckPerson != nil {
+		for _, e := range s.cfg.CheckPerson(&p) {
+			if fieldMessage(errs, e.Field) == "" {
+				errs = append(errs, e)
+			}
+		}
 	}
 	order := []string{"nome", "cognome", "data_nascita", "nazione_nascita", "provincia_nascita", "comune_nascita", "sesso", "codice_fiscale", "email", "telefono"}
 	slices.SortStableFunc(errs, func(a, b booking.FieldError) int {
@@ -649,7 +666,6 @@ type confermaPage struct {
 	HoldID      string
 	Key         string // idempotency key: a second "Invia" gives the same booking
 	Motivazione string
-	Telefono    string
 	Nota        string
 	Extra       map[string]string
 	Where       string
@@ -666,13 +682,10 @@ func (s *server) conferma(w http.ResponseWriter, r *http.Request, id auth.Identi
 		http.Redirect(w, r, "/prenota/anagrafica", http.StatusSeeOther)
 		return nil
 	}
-	p := confermaPage{HoldID: h.ID, Key: booking.NewID(), Telefono: f.Telefono, Extra: map[string]string{}}
+	p := confermaPage{HoldID: h.ID, Key: booking.NewID(), Extra: map[string]string{}}
 	var d confirmDraft
 	if json.Unmarshal([]byte(s.sess.Get(r.Context(), notesKey)), &d) == nil {
 		p.Motivazione, p.Nota = d.Motivazione, d.Nota
-		if d.Telefono != "" {
-			p.Telefono = d.Telefono
-		}
 		if d.Extra != nil {
 			p.Extra = d.Extra
 		}
@@ -704,9 +717,8 @@ func (s *server) renderConferma(w http.ResponseWriter, r *http.Request, h heldSl
 		{"Sesso", sesso, ""},
 		{"Codice fiscale", person.CodiceFiscale, ""},
 		{"Email", person.Email, ""},
-		{"Telefono (anagrafica)", person.Telefono, ""},
+		{"Telefono", person.Telefono, ""},
 		{"Motivazione dell'appuntamento", p.Motivazione, "motivazione"},
-		{"Numero di Telefono", p.Telefono, "telefono"},
 		{"Nota", p.Nota, "nota"},
 	}
 	for _, x := range res.ExtraFields {
@@ -747,7 +759,7 @@ func (s *server) confirm(w http.ResponseWriter, r *http.Request, id auth.Identit
 		return nil
 	}
 	person, _ := f.person()
-	p := confermaPage{HoldID: holdID, Key: v("idempotency_key"), Motivazione: v("motivazione"), Telefono: v("telefono"), Nota: v("nota"), Extra: map[string]string{}}
+	p := confermaPage{HoldID: holdID, Key: v("idempotency_key"), Motivazione: v("motivazione"), Nota: v("nota"), Extra: map[string]string{}}
 	if p.Key == "" {
 		p.Key = booking.NewID()
 	}
@@ -762,7 +774,7 @@ func (s *server) confirm(w http.ResponseWriter, r *http.Request, id auth.Identit
 		}
 	}
 	b, created, err := s.svc.Confirm(r.Context(), booking.ConfirmRequest{HoldID: holdID, Presentante: id.Subject, Fruitore: person,
-		Motivazione: p.Motivazione, Telefono: p.Telefono, Nota: p.Nota, Extra: p.Extra, IdempotencyKey: p.Key, LockedCF: locksOf(id).CF})
+		Motivazione: p.Motivazione, Telefono: person.Telefono, Nota: p.Nota, Extra: p.Extra, IdempotencyKey: p.Key, LockedCF: locksOf(id).CF})
 	switch booking.ErrorCode(err) {
 	case "":
 		if created {
