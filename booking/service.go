@@ -380,14 +380,16 @@ func (s *Service) Release(ctx context.Context, holdID, owner string) error {
 
 // ConfirmRequest turns a hold into a booking.
 type ConfirmRequest struct {
-	HoldID         string
-	Presentante    string // subject of the caller
-	Fruitore       Person
-	Motivazione    string
-	Telefono       string
-	Nota           string
-	Extra          map[string]string
-	IdempotencyKey string
+	HoldID      string
+	Presentante string // subject of the caller
+	// PresentanteNome is the caller's name, when known (see Booking).
+	PresentanteNome string
+	Fruitore        Person
+	Motivazione     string
+	Telefono        string
+	Nota            string
+	Extra           map[string]string
+	IdempotencyKey  string
 	// LockedCF, when set, is the codice fiscale the fruitore must have
 	// (a certified identity, or the one given for conto terzi).
 	LockedCF string
@@ -473,7 +475,7 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (Booking, boo
 	if len(fs) > 0 {
 		return Booking{}, false, Invalid(fs...)
 	}
-	b := Booking{HoldID: h.ID, ResourceID: r.ID, ResourceName: r.Name, Presentante: req.Presentante, Fruitore: p,
+	b := Booking{HoldID: h.ID, ResourceID: r.ID, ResourceName: r.Name, Presentante: req.Presentante, PresentanteNome: strings.ToUpper(strings.TrimSpace(req.PresentanteNome)), Fruitore: p,
 		Motivazione: mot, Telefono: tel, Nota: nota, Extra: extra, IdempotencyKey: req.IdempotencyKey}
 	for attempt := 0; ; attempt++ {
 		created, err := s.store.Confirm(ctx, &b, c.guard(r))

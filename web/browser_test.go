@@ -303,6 +303,8 @@ func TestBrowserContoTerzi(t *testing.T) {
 	check(ctx, t, "6-esito")
 	browsertest.Navigate(ctx, t, base+"/prenotazioni")
 	wantText(ctx, t, "#totale", "Totale risultati: 1")
+	wantText(ctx, t, ".booking-row", "Prenotata da GIULIA BIANCHI per LUCA FERRARI")
+	wantText(ctx, t, ".impersonation-banner button", "Termina prenotazione per conto terzi")
 	check(ctx, t, "7-elenco-presentante")
 	clickAndWait(ctx, t, ".impersonation-banner button", "/conto-terzi")
 	browsertest.Click(ctx, t, `form[action="/esci"] button`)
@@ -310,7 +312,7 @@ func TestBrowserContoTerzi(t *testing.T) {
 	browsertest.Navigate(ctx, t, base+"/prenotazioni")
 	clickAndWait(ctx, t, `button.demo-identity[value="`+lucaCF+`"]`, "/prenotazioni")
 	wantText(ctx, t, "#totale", "Totale risultati: 1")
-	wantText(ctx, t, ".booking-row", "Prenotata da "+giuliaCF)
+	wantText(ctx, t, ".booking-row", "Prenotata da GIULIA BIANCHI per LUCA FERRARI")
 }
 
 // TestBrowserNoJavaScript: the whole journey with scripts disabled.

@@ -773,7 +773,7 @@ func (s *server) confirm(w http.ResponseWriter, r *http.Request, id auth.Identit
 			p.Extra[x.Name] = val
 		}
 	}
-	b, created, err := s.svc.Confirm(r.Context(), booking.ConfirmRequest{HoldID: holdID, Presentante: id.Subject, Fruitore: person,
+	b, created, err := s.svc.Confirm(r.Context(), booking.ConfirmRequest{HoldID: holdID, Presentante: id.Subject, PresentanteNome: id.Nome + " " + id.Cognome, Fruitore: person,
 		Motivazione: p.Motivazione, Telefono: person.Telefono, Nota: p.Nota, Extra: p.Extra, IdempotencyKey: p.Key, LockedCF: locksOf(id).CF})
 	switch booking.ErrorCode(err) {
 	case "":

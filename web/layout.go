@@ -47,7 +47,7 @@ type Layout struct {
 	PageTitle  string  // the <h1> and the start of <title>
 	Flash      Flash   // one message shown above the content; zero shows nothing
 	// Impersonating is the codice fiscale of the fruitore when the user books
-	// for someone else (conto terzi): a banner says so, with "Disconnetti".
+	// for someone else (conto terzi): a banner says so, with "Termina prenotazione per conto terzi".
 	Impersonating string
 }
 
