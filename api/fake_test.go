@@ -109,6 +109,20 @@ func (f *fakeStore) ReleaseHold(_ context.Context, id, owner string) error {
 	}
 	return booking.Errorf(booking.ENotFound, "La prenotazione temporanea indicata non esiste.")
 }
+func (f *fakeStore) ExtendHold(_ context.Context, id, owner string, d time.Duration) (time.Time, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	h, ok := f.holds[id]
+	if !ok || h.Owner != owner {
+		return time.Time{}, booking.Errorf(booking.ENotFound, "La prenotazione temporanea indicata non esiste.")
+	}
+	if h.Extended {
+		return time.Time{}, booking.Errorf(booking.EConflict, "Il tempo è già stato prolungato.")
+	}
+	h.ExpiresAt, h.Extended = h.ExpiresAt.Add(d), true
+	f.holds[id] = h
+	return h.ExpiresAt, nil
+}
 func (f *fakeStore) Confirm(_ context.Context, b *booking.Booking, _ booking.Guard) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -37,9 +37,8 @@ func checkPerson(p *booking.Person) []booking.FieldError {
 		}
 		cfp.Belfiore = c.Belfiore
 	}
-	if len(fs) > 0 {
-		return fs
-	}
+	// A place not found is not compared with the code (its Belfiore is
+	// empty), so the code is still checked: every error at once.
 	for _, e := range codicefiscale.Check(p.CodiceFiscale, cfp) {
 		fs = append(fs, booking.FieldError{Field: e.Field, Message: e.Message})
 	}

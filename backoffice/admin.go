@@ -266,6 +266,10 @@ func (s *server) saveTexts(w http.ResponseWriter, r *http.Request, st *staff) er
 			set.RetentionMonths = n
 		}
 	}
+	// "Prolunga": a form without the field keeps the stored choice.
+	if f("hold_extension_form") != "" {
+		set.NoHoldExtension = f("hold_extension") == ""
+	}
 	logo := ""
 	if r.PostFormValue("remove_logo") != "" {
 		if len(set.Logo) > 0 {

@@ -16,6 +16,7 @@ type Hold struct {
 	End        time.Time
 	Slots      []Slot
 	ExpiresAt  time.Time
+	Extended   bool // extended once already (Service.ExtendHold)
 }
 
 // Person is the anagrafica of a fruitore.
@@ -46,25 +47,29 @@ const (
 
 // Booking is a confirmed appointment.
 type Booking struct {
-	ID             string
-	Code           string // human-readable, unique
-	ResourceID     int64
-	ResourceName   string
-	Start          time.Time
-	End            time.Time
-	Slots          int
-	Presentante    string // subject of who booked
-	Fruitore       Person // whom the appointment is for
-	Motivazione    string
-	Telefono       string
-	Nota           string
-	Extra          map[string]string
-	Status         Status
-	CreatedAt      time.Time
-	CancelledAt    time.Time // zero unless cancelled
-	CancelReason   string
-	HoldID         string
-	IdempotencyKey string
+	ID           string
+	Code         string // human-readable, unique
+	ResourceID   int64
+	ResourceName string
+	Start        time.Time
+	End          time.Time
+	Slots        int
+	Presentante  string // subject of who booked
+	// PresentanteNome is the name of who booked ("GIULIA BIANCHI"), so
+	// that conto terzi shows names rather than a codice fiscale; "" when
+	// unknown (bookings made before it was kept, or through the API).
+	PresentanteNome string
+	Fruitore        Person // whom the appointment is for
+	Motivazione     string
+	Telefono        string
+	Nota            string
+	Extra           map[string]string
+	Status          Status
+	CreatedAt       time.Time
+	CancelledAt     time.Time // zero unless cancelled
+	CancelReason    string
+	HoldID          string
+	IdempotencyKey  string
 	// AnonymisedAt is when the retention purge emptied the personal data
 	// (Presentante, Fruitore, Motivazione, Telefono, Nota, Extra,
 	// CancelReason); zero while they are kept.

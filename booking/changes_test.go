@@ -139,6 +139,9 @@ func (m *memStore) Hold(_ context.Context, id string) (Hold, error) {
 	return Hold{}, Errorf(ENotFound, "La prenotazione temporanea indicata non esiste.")
 }
 func (m *memStore) ReleaseHold(context.Context, string, string) error { return nil }
+func (m *memStore) ExtendHold(context.Context, string, string, time.Duration) (time.Time, error) {
+	return time.Time{}, Errorf(ENotFound, "La prenotazione temporanea indicata non esiste.")
+}
 func (m *memStore) Confirm(_ context.Context, b *Booking, g Guard) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -40,7 +40,14 @@ type Settings struct {
 	// Site is the Comune's site around the services: menu links, the
 	// disservizio report, the catalogue's other services.
 	Site Site `json:"site,omitempty"`
+	// NoHoldExtension refuses "Prolunga" (see HoldExtension); stored
+	// negated so that the settings saved before it allow it.
+	NoHoldExtension bool `json:"no_hold_extension,omitempty"`
 }
+
+// HoldExtension says whether a citizen may extend a hold once (SPEC §5,
+// WCAG 2.2.1): on unless the Comune turned it off.
+func (s Settings) HoldExtension() bool { return !s.NoHoldExtension }
 
 // MaxLogoSize is the largest Settings.Logo accepted: 200 KB.
 const MaxLogoSize = 200 << 10

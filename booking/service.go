@@ -289,11 +289,7 @@ func (s *Service) Hold(ctx context.Context, req HoldRequest) (Hold, error) {
 			}
 			return Hold{}, err
 		}
-		d := r.Schedule.HoldDuration()
-		if s.opt.HoldDuration > 0 {
-			d = s.opt.HoldDuration
-		}
-		err = s.store.CreateHold(ctx, &h, c.guard(r), d)
+		err = s.store.CreateHold(ctx, &h, c.guard(r), s.holdDuration(r))
 		if errors.Is(err, ErrStale) && attempt < maxStale {
 			s.drop(c)
 			continue
@@ -315,6 +311,46 @@ func (s *Service) visiblyFull(ctx context.Context, h Hold, r Resource) (bool, er
 		}
 	}
 	return false, nil
+}
+
+// holdDuration is how long a hold on r lasts.
+func (s *Service) holdDuration(r Resource) time.Duration {
+	if s.opt.HoldDuration > 0 {
+		return s.opt.HoldDuration
+	}
+	return r.Schedule.HoldDuration()
+}
+
+// ExtendHold gives owner's live hold more time, once, by its own duration
+// (WCAG 2.2.1: the user is warned and may ask for more), keeping the same
+// seats, when the Comune allows it (Settings.HoldExtension). EForbidden
+// when it does not; otherwise the errors of Store.ExtendHold: ENotFound (no
+// such hold of owner's), EGone (expired or confirmed), EConflict (extended
+// already).
+func (s *Service) ExtendHold(ctx context.Context, holdID, owner string) (Hold, error) {
+	c, err := s.snapshot(ctx)
+	if err != nil {
+		return Hold{}, err
+	}
+	if !c.settings.HoldExtension() {
+		return Hold{}, Errorf(EForbidden, "Il Comune non consente di prolungare il tempo per completare la prenotazione.")
+	}
+	h, err := s.store.Hold(ctx, holdID)
+	if err != nil {
+		return Hold{}, err
+	}
+	if h.Owner != owner {
+		return Hold{}, Errorf(ENotFound, "La prenotazione temporanea indicata non esiste.")
+	}
+	r, ok := c.resources[h.ResourceID]
+	if !ok {
+		return Hold{}, Errorf(EGone, "La risorsa non è più prenotabile.")
+	}
+	if h.ExpiresAt, err = s.store.ExtendHold(ctx, holdID, owner, s.holdDuration(r)); err != nil {
+		return Hold{}, err
+	}
+	h.Extended = true
+	return h, nil
 }
 
 // guard is what the store checks for a request on r judged under c.
@@ -401,14 +437,16 @@ func (s *Service) Release(ctx context.Context, holdID, owner string) error {
 
 // ConfirmRequest turns a hold into a booking.
 type ConfirmRequest struct {
-	HoldID         string
-	Presentante    string // subject of the caller
-	Fruitore       Person
-	Motivazione    string
-	Telefono       string
-	Nota           string
-	Extra          map[string]string
-	IdempotencyKey string
+	HoldID      string
+	Presentante string // subject of the caller
+	// PresentanteNome is the caller's name, when known (see Booking).
+	PresentanteNome string
+	Fruitore        Person
+	Motivazione     string
+	Telefono        string
+	Nota            string
+	Extra           map[string]string
+	IdempotencyKey  string
 	// LockedCF, when set, is the codice fiscale the fruitore must have
 	// (a certified identity, or the one given for conto terzi).
 	LockedCF string
@@ -498,7 +536,7 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (Booking, boo
 	if len(fs) > 0 {
 		return Booking{}, false, Invalid(fs...)
 	}
-	b := Booking{HoldID: h.ID, ResourceID: r.ID, ResourceName: r.Name, Presentante: req.Presentante, Fruitore: p,
+	b := Booking{HoldID: h.ID, ResourceID: r.ID, ResourceName: r.Name, Presentante: req.Presentante, PresentanteNome: strings.ToUpper(strings.TrimSpace(req.PresentanteNome)), Fruitore: p,
 		Motivazione: mot, Telefono: tel, Nota: nota, Extra: extra, IdempotencyKey: req.IdempotencyKey}
 	for attempt := 0; ; attempt++ {
 		created, err := s.store.Confirm(ctx, &b, c.guard(r))

@@ -76,6 +76,11 @@ type Store interface {
 	CreateHold(ctx context.Context, h *Hold, g Guard, d time.Duration) error
 	// Hold returns a hold, live or not, or ENotFound.
 	Hold(ctx context.Context, id string) (Hold, error)
+	// ExtendHold pushes back by d the expiry of owner's live, unconfirmed
+	// hold id and of its seats, once, and returns the new expiry. ENotFound
+	// when owner has no such hold; EGone when it has expired or became a
+	// booking; EConflict when it was extended already.
+	ExtendHold(ctx context.Context, id, owner string, d time.Duration) (time.Time, error)
 	// ReleaseHold frees the seats of owner's unconfirmed hold at once; ENotFound
 	// when there is no such hold of owner's.
 	ReleaseHold(ctx context.Context, id, owner string) error

@@ -32,7 +32,7 @@ func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, e booking.OutboxEvent) 
 }
 
 const bookingColumns = `id, code, resource_id, resource_name, starts_at, ends_at, slots, presentante, fruitore, motivazione,
-	telefono, nota, extra, status, created_at, cancelled_at, cancel_reason, hold_id, COALESCE(idempotency_key, ''), anonymised_at, sequence, moved_from`
+	telefono, nota, extra, status, created_at, cancelled_at, cancel_reason, hold_id, COALESCE(idempotency_key, ''), anonymised_at, sequence, moved_from, presentante_nome`
 
 func scanBooking(sc interface{ Scan(...any) error }) (booking.Booking, error) {
 	var b booking.Booking
@@ -40,7 +40,7 @@ func scanBooking(sc interface{ Scan(...any) error }) (booking.Booking, error) {
 	var cancelled, anonymised, movedFrom sql.NullInt64
 	var fruitore, extra string
 	err := sc.Scan(&b.ID, &b.Code, &b.ResourceID, &b.ResourceName, &start, &end, &b.Slots, &b.Presentante, &fruitore, &b.Motivazione,
-		&b.Telefono, &b.Nota, &extra, &b.Status, &created, &cancelled, &b.CancelReason, &b.HoldID, &b.IdempotencyKey, &anonymised, &b.Sequence, &movedFrom)
+		&b.Telefono, &b.Nota, &extra, &b.Status, &created, &cancelled, &b.CancelReason, &b.HoldID, &b.IdempotencyKey, &anonymised, &b.Sequence, &movedFrom, &b.PresentanteNome)
 	if err != nil {
 		return b, err
 	}
@@ -139,10 +139,10 @@ func (s *Store) Confirm(ctx context.Context, b *booking.Booking, g booking.Guard
 			code := booking.NewCode()
 			var got string
 			err := tx.QueryRowContext(ctx, s.q(`INSERT INTO bookings (id, code, resource_id, resource_name, starts_at, ends_at, slots, presentante,
-				fruitore_cf, fruitore, motivazione, telefono, nota, extra, status, created_at, hold_id, idempotency_key)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`),
+				fruitore_cf, fruitore, motivazione, telefono, nota, extra, status, created_at, hold_id, idempotency_key, presentante_nome)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`),
 				id, code, b.ResourceID, b.ResourceName, start, end, slots, b.Presentante, b.Fruitore.CodiceFiscale, string(fruitore),
-				b.Motivazione, b.Telefono, b.Nota, string(extra), booking.Confirmed, now, b.HoldID, nullString(b.IdempotencyKey)).Scan(&got)
+				b.Motivazione, b.Telefono, b.Nota, string(extra), booking.Confirmed, now, b.HoldID, nullString(b.IdempotencyKey), b.PresentanteNome).Scan(&got)
 			if err == nil {
 				b.ID, b.Code, b.Start, b.End, b.Slots, b.Status, b.CreatedAt = id, code, time.UnixMilli(start), time.UnixMilli(end), slots, booking.Confirmed, time.UnixMilli(now)
 				break

@@ -205,8 +205,10 @@ func (s *Store) Hold(ctx context.Context, id string) (booking.Hold, error) {
 	var h booking.Hold
 	var start, end, expires int64
 	var slotsJSON string
-	err := s.r.QueryRowContext(ctx, s.q("SELECT id, resource_id, owner, fruitore_cf, starts_at, ends_at, slots, expires_at FROM holds WHERE id = ?"), id).
-		Scan(&h.ID, &h.ResourceID, &h.Owner, &h.For, &start, &end, &slotsJSON, &expires)
+	var extended sql.NullInt64
+	err := s.r.QueryRowContext(ctx, s.q("SELECT id, resource_id, owner, fruitore_cf, starts_at, ends_at, slots, expires_at, extended_at FROM holds WHERE id = ?"), id).
+		Scan(&h.ID, &h.ResourceID, &h.Owner, &h.For, &start, &end, &slotsJSON, &expires, &extended)
+	h.Extended = extended.Valid
 	if err == sql.ErrNoRows {
 		return h, booking.Errorf(booking.ENotFound, "La prenotazione temporanea indicata non esiste.")
 	}
@@ -241,4 +243,62 @@ func (s *Store) ReleaseHold(ctx context.Context, id, owner string) error {
 		_, err := tx.ExecContext(ctx, s.q("DELETE FROM holds WHERE id = ? AND NOT EXISTS (SELECT 1 FROM bookings WHERE hold_id = ?)"), id, id)
 		return wrap(err)
 	})
+}
+
+// ExtendHold pushes back the expiry of owner's live, unconfirmed hold and
+// of its seats by d, once. The seats stay the same rows of claims: the
+// hold's claims are live, so no one else can have taken them over, and the
+// statement moves only claims still live and still the hold's.
+func (s *Store) ExtendHold(ctx context.Context, id, owner string, d time.Duration) (time.Time, error) {
+	var expires int64
+	err := s.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		now, err := s.now(ctx, tx)
+		if err != nil {
+			return wrap(err)
+		}
+		var slotsJSON string
+		err = tx.QueryRowContext(ctx, s.q(`UPDATE holds SET expires_at = expires_at + ?, extended_at = ?
+			WHERE id = ? AND owner = ? AND extended_at IS NULL AND expires_at > ?
+			  AND NOT EXISTS (SELECT 1 FROM bookings WHERE bookings.hold_id = holds.id)
+			RETURNING expires_at, slots`), d.Milliseconds(), now, id, owner, now).Scan(&expires, &slotsJSON)
+		if err == sql.ErrNoRows {
+			return s.whyNotExtended(ctx, tx, id, owner)
+		}
+		if err != nil {
+			return wrap(err)
+		}
+		var slots [][2]int64
+		if err := json.Unmarshal([]byte(slotsJSON), &slots); err != nil {
+			return wrap(err)
+		}
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE claims SET expires_at = ?
+			WHERE hold_id = ? AND booking_id IS NULL AND expires_at > ?`), expires, id, now)
+		if err != nil {
+			return wrap(err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != int64(len(slots)) {
+			return booking.Errorf(booking.EGone, "Il tempo per completare la prenotazione è scaduto: non si può più prolungare.")
+		}
+		return nil
+	})
+	return time.UnixMilli(expires), err
+}
+
+// whyNotExtended says why ExtendHold changed no hold.
+func (s *Store) whyNotExtended(ctx context.Context, tx *sql.Tx, id, owner string) error {
+	var extended sql.NullInt64
+	var booked int
+	err := tx.QueryRowContext(ctx, s.q(`SELECT extended_at, (SELECT COUNT(*) FROM bookings WHERE hold_id = holds.id)
+		FROM holds WHERE id = ? AND owner = ?`), id, owner).Scan(&extended, &booked)
+	switch {
+	case err == sql.ErrNoRows:
+		return booking.Errorf(booking.ENotFound, "La prenotazione temporanea indicata non esiste.")
+	case err != nil:
+		return wrap(err)
+	case booked > 0:
+		return booking.Errorf(booking.EGone, "La prenotazione è già stata inviata: non c'è più nulla da prolungare.")
+	case extended.Valid:
+		return booking.Errorf(booking.EConflict, "Il tempo per completare la prenotazione si può prolungare una volta sola, ed è già stato prolungato.")
+	}
+	return booking.Errorf(booking.EGone, "Il tempo per completare la prenotazione è scaduto: non si può più prolungare.")
 }

@@ -73,7 +73,7 @@ const (
 	// person (motivazione, nota, extra fields, cancel reason) and the
 	// idempotency key. Kept for statistics: resource, times, slots, status,
 	// code, creation and cancellation times, attendance.
-	purgeBookings = `UPDATE bookings SET presentante = '', fruitore_cf = '', fruitore = '{}', motivazione = '', telefono = '',
+	purgeBookings = `UPDATE bookings SET presentante = '', presentante_nome = '', fruitore_cf = '', fruitore = '{}', motivazione = '', telefono = '',
 		nota = '', extra = '{}', cancel_reason = '', idempotency_key = NULL, anonymised_at = ?
 		WHERE anonymised_at IS NULL AND ends_at < ?
 		AND id IN (SELECT id FROM bookings WHERE anonymised_at IS NULL AND ends_at < ? ORDER BY ends_at LIMIT ?)`

@@ -280,11 +280,14 @@ func TestBrowserContoTerzi(t *testing.T) {
 	if cf != lucaCF || !readonly {
 		t.Errorf("CF %q readonly %v, want %s locked", cf, readonly, lucaCF)
 	}
-	get(ctx, t, "clear nazione", chromedp.Evaluate[bool](`(document.querySelector('#f-nazione_nascita').value = '', true)`))
+	// Birth date, sex and country come from the codice fiscale, to be checked.
+	wantText(ctx, t, "#dati-da-cf", "ricavati dal codice fiscale")
+	born := get(ctx, t, "birth data", chromedp.Evaluate[string](`[document.querySelector('#f-data_nascita').value, document.querySelector('#f-nazione_nascita').value, document.querySelector('#f-sesso-m').checked].join(' ')`))
+	if born != "29/02/1992 GERMANIA true" {
+		t.Errorf("birth data from the codice fiscale: %q", born)
+	}
 	run(ctx, t, "anagrafica",
-		chromedp.SendKeys("#f-nome", "Luca"), chromedp.SendKeys("#f-cognome", "Ferrari"), chromedp.SendKeys("#f-data_nascita", "29/02/1992"),
-		chromedp.SendKeys("#f-nazione_nascita", "GERMANIA"),
-		chromedp.Click("#f-sesso-m + label", chromedp.NodeVisible),
+		chromedp.SendKeys("#f-nome", "Luca"), chromedp.SendKeys("#f-cognome", "Ferrari"),
 		chromedp.SendKeys("#f-email", "luca.ferrari@example.it"), chromedp.SendKeys("#f-telefono", "+49 151 2345678"))
 	if browsertest.Count(ctx, t, ".born-in-italy:not([hidden])") != 0 {
 		t.Error("Provincia and Comune shown for someone born abroad")
@@ -300,6 +303,8 @@ func TestBrowserContoTerzi(t *testing.T) {
 	check(ctx, t, "6-esito")
 	browsertest.Navigate(ctx, t, base+"/prenotazioni")
 	wantText(ctx, t, "#totale", "Totale risultati: 1")
+	wantText(ctx, t, ".booking-row", "Prenotata da GIULIA BIANCHI per LUCA FERRARI")
+	wantText(ctx, t, ".impersonation-banner button", "Termina prenotazione per conto terzi")
 	check(ctx, t, "7-elenco-presentante")
 	clickAndWait(ctx, t, ".impersonation-banner button", "/conto-terzi")
 	browsertest.Click(ctx, t, `form[action="/esci"] button`)
@@ -307,7 +312,7 @@ func TestBrowserContoTerzi(t *testing.T) {
 	browsertest.Navigate(ctx, t, base+"/prenotazioni")
 	clickAndWait(ctx, t, `button.demo-identity[value="`+lucaCF+`"]`, "/prenotazioni")
 	wantText(ctx, t, "#totale", "Totale risultati: 1")
-	wantText(ctx, t, ".booking-row", "Prenotata da "+giuliaCF)
+	wantText(ctx, t, ".booking-row", "Prenotata da GIULIA BIANCHI per LUCA FERRARI")
 }
 
 // TestBrowserNoJavaScript: the whole journey with scripts disabled.
@@ -349,7 +354,7 @@ func TestBrowserNoJavaScript(t *testing.T) {
 }
 
 // TestBrowserKeyboard: the journey with key events only, no mouse, from the
-// home to "Invia", counting the key presses (typing the motivazione counts
+// home to "Invia" in at most 40 key presses (typing the motivazione counts
 // as one). The week grid is one Tab stop: arrow keys move, Space and Enter
 // choose, PageDown and PageUp change week with the focus kept in the grid
 // and the new week read out.
@@ -376,28 +381,25 @@ func TestBrowserKeyboard(t *testing.T) {
 				get(ctx, t, "focus", chromedp.Evaluate[string](`document.activeElement ? document.activeElement.outerHTML.slice(0, 120) : ''`)))
 		}
 	}
-	// Each page: the skip link "Vai al contenuto", then Tab in the content.
-	skip := func() {
+	// Each page starts with the focus on its title, where the skip link
+	// "Vai al contenuto" would take it.
+	start := func(path string) {
 		t.Helper()
-		press(`.skiplinks a[href="#main-container"]`, kb.Enter)
+		waitPath(ctx, t, path)
+		waitFocus(ctx, t, "main h1")
 	}
-	skip()
+	start("/")
 	press(`a[data-element="appointment-booking"]`, kb.Enter)
-	waitPath(ctx, t, "/area-prenotazioni")
-	skip()
+	start("/area-prenotazioni")
 	press(`main a[href="/prenota"]`, kb.Enter)
-	waitPath(ctx, t, "/prenota")
-	skip()
+	start("/prenota")
 	press(`summary[data-node="10"]`, kb.Enter)
 	press(`a[href="/prenota?risorsa=13"]`, kb.Enter)
-	waitPath(ctx, t, "/prenota?risorsa=13")
-	skip()
+	start("/prenota?risorsa=13")
 	press(`a[data-element="service-booking-access"]`, kb.Enter)
-	waitPath(ctx, t, "/accedi")
-	skip()
+	start("/accedi")
 	press(`button.demo-identity[value="RSSMRA70A01H501S"]`, kb.Enter)
-	waitPath(ctx, t, "/prenota/13/disponibilita")
-	skip()
+	start("/prenota/13/disponibilita")
 
 	// One Tab stop: the first free slot, Monday 7 December 08:00.
 	monday8 := fmt.Sprintf("#s%d", time.Date(2026, 12, 7, 7, 0, 0, 0, time.UTC).Unix())
@@ -429,18 +431,38 @@ func TestBrowserKeyboard(t *testing.T) {
 	key(kb.Tab)
 	focused(".steppers-btn-prev") // the grid is one Tab stop: next is Indietro
 	press("#continua", kb.Enter)
+	// The steps' forms start on their first field to fill in: for a SPID
+	// identity, the email.
 	waitPath(ctx, t, "/prenota/anagrafica")
-	skip()
-	press("#f-email", kb.Enter) // Enter in a field sends its form
+	waitFocus(ctx, t, "#f-email")
+	key(kb.Enter) // Enter in a field sends its form
 	waitPath(ctx, t, "/prenota/conferma")
-	skip()
-	presses += tabTo(ctx, t, "#f-motivazione")
+	waitFocus(ctx, t, "#f-motivazione")
 	presses++
 	run(ctx, t, "type", chromedp.KeyEvent("Rinnovo"))
 	press("#invia", kb.Enter)
 	waitPath(ctx, t, "/prenotazioni/")
 	wantText(ctx, t, ".alert-success", "La richiesta di prenotazione è conclusa")
 	t.Logf("%d key presses from the home to Invia", presses)
+	if presses > 40 {
+		t.Errorf("%d key presses from the home to Invia, want at most 40", presses)
+	}
+}
+
+// waitFocus waits until the focused element matches sel (pages move the
+// focus when they load).
+func waitFocus(ctx context.Context, t *testing.T, sel string) {
+	t.Helper()
+	is := chromedp.Evaluate[bool](fmt.Sprintf(`!!document.activeElement && document.activeElement.matches(%q)`, sel))
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if ok, err := chromedp.Run(ctx, is); err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the focus is not on %s but on %s", sel,
+				get(ctx, t, "focus", chromedp.Evaluate[string](`document.activeElement ? document.activeElement.outerHTML.slice(0, 120) : ''`)))
+		}
+	}
 }
 
 // wantAnnounce waits until the grid's live region says want.

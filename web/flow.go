@@ -24,13 +24,13 @@ const (
 
 // confirmDraft is what was typed in step 3.
 type confirmDraft struct {
-	Motivazione, Telefono, Nota string
-	Extra                       map[string]string
+	Motivazione, Nota string
+	Extra             map[string]string
 }
 
 // keepNotes keeps what was typed in step 3 for when the slots are held again.
 func (s *server) keepNotes(r *http.Request, p confermaPage) {
-	b, _ := json.Marshal(confirmDraft{p.Motivazione, p.Telefono, p.Nota, p.Extra})
+	b, _ := json.Marshal(confirmDraft{p.Motivazione, p.Nota, p.Extra})
 	s.sess.Put(r.Context(), notesKey, string(b))
 }
 
@@ -53,6 +53,7 @@ type heldSlots struct {
 	ExpiresAt  time.Time `json:"expires_at"`
 	Slots      int       `json:"slots"`
 	Week       string    `json:"week"`
+	Extended   bool      `json:"extended,omitempty"` // "Prolunga" was used
 }
 
 func (h heldSlots) gridURL() string {
@@ -104,13 +105,23 @@ type holdBanner struct {
 	ExpiresAt string // RFC 3339, for the countdown script
 	Remaining string // "09:55" at render time
 	Until     string // "10:42": the expiry time, for readers without JavaScript
+	// Extend is set when "Prolunga" is offered: the id of the step's form
+	// that the button sends (so that what was typed is kept), "" for the
+	// banner's own.
+	Extend *string
 }
 
-func bannerOf(h heldSlots) *holdBanner {
+// bannerOf is the banner of the hold h on a step whose form has the id
+// form ("" for none).
+func (s *server) bannerOf(r *http.Request, h heldSlots, form string) *holdBanner {
 	d := max(time.Until(h.ExpiresAt), 0)
 	sec := int(d.Round(time.Second).Seconds())
-	return &holdBanner{ExpiresAt: h.ExpiresAt.Format(time.RFC3339), Remaining: fmt.Sprintf("%02d:%02d", sec/60, sec%60),
+	b := &holdBanner{ExpiresAt: h.ExpiresAt.Format(time.RFC3339), Remaining: fmt.Sprintf("%02d:%02d", sec/60, sec%60),
 		Until: rome(h.ExpiresAt).Format("15:04:05")}
+	if st, err := s.svc.Settings(r.Context()); err == nil && st.HoldExtension() && !h.Extended {
+		b.Extend = &form
+	}
+	return b
 }
 
 // stepPage is what the three steps share.
@@ -222,7 +233,7 @@ func (s *server) renderGrid(w http.ResponseWriter, r *http.Request, id auth.Iden
 	}
 	p := disponibilitaPage{stepPage: stepPage{Step: 1, Resource: res}, Legend: legendItems(), Error: errText}
 	if h, ok := s.heldState(r); ok && h.ResourceID == res.ID && time.Now().Before(h.ExpiresAt) {
-		p.Hold = bannerOf(h)
+		p.Hold = s.bannerOf(r, h, "")
 		if slots, err := s.slotsOf(r, res, h.Start); err == nil {
 			for _, sl := range slots {
 				if !sl.Start.Before(h.Start) && !h.End.Before(sl.End) {
@@ -387,24 +398,7 @@ func (s *server) expired(w http.ResponseWriter, r *http.Request, id auth.Identit
 	}
 	step := "/prenota/anagrafica"
 	if r.Method == http.MethodPost {
-		r.ParseForm()
-		v := r.PostFormValue
-		if _, ok := r.PostForm["motivazione"]; ok {
-			step = "/prenota/conferma"
-			p := confermaPage{Motivazione: v("motivazione"), Telefono: v("telefono"), Nota: v("nota"), Extra: map[string]string{}}
-			for k := range r.PostForm {
-				if name, ok := strings.CutPrefix(k, "extra_"); ok && strings.TrimSpace(v(k)) != "" {
-					p.Extra[name] = strings.TrimSpace(v(k))
-				}
-			}
-			s.keepNotes(r, p)
-		} else if _, ok := r.PostForm["nome"]; ok {
-			f := anagraficaForm{Nome: v("nome"), Cognome: v("cognome"), DataNascita: v("data_nascita"), Sesso: v("sesso"),
-				NazioneNascita: v("nazione_nascita"), ProvinciaNascita: v("provincia_nascita"), ComuneNascita: v("comune_nascita"),
-				CodiceFiscale: v("codice_fiscale"), Email: v("email"), Telefono: v("telefono")}
-			b, _ := json.Marshal(locksOf(id).apply(f, id))
-			s.sess.Put(r.Context(), draftKey, string(b))
-		}
+		step = s.keepTyped(r, id, step)
 	}
 	if time.Now().Before(h.ExpiresAt.Add(-2 * time.Second)) {
 		// Not yet: a clock that runs fast. Back to the step.
@@ -412,6 +406,63 @@ func (s *server) expired(w http.ResponseWriter, r *http.Request, id auth.Identit
 		return nil
 	}
 	s.lapse(w, r, id, h, expiredText)
+	return nil
+}
+
+// keepTyped keeps in the session what the posted step's form holds (step 2
+// or 3), and returns that step's path; dflt when the post holds neither.
+func (s *server) keepTyped(r *http.Request, id auth.Identity, dflt string) string {
+	r.ParseForm()
+	v := r.PostFormValue
+	if _, ok := r.PostForm["motivazione"]; ok {
+		p := confermaPage{Motivazione: v("motivazione"), Nota: v("nota"), Extra: map[string]string{}}
+		for k := range r.PostForm {
+			if name, ok := strings.CutPrefix(k, "extra_"); ok && strings.TrimSpace(v(k)) != "" {
+				p.Extra[name] = strings.TrimSpace(v(k))
+			}
+		}
+		s.keepNotes(r, p)
+		return "/prenota/conferma"
+	}
+	if _, ok := r.PostForm["nome"]; ok {
+		f := anagraficaForm{Nome: v("nome"), Cognome: v("cognome"), DataNascita: v("data_nascita"), Sesso: v("sesso"),
+			NazioneNascita: v("nazione_nascita"), ProvinciaNascita: v("provincia_nascita"), ComuneNascita: v("comune_nascita"),
+			CodiceFiscale: v("codice_fiscale"), Email: v("email"), Telefono: v("telefono")}
+		b, _ := json.Marshal(locksOf(id).apply(f, id))
+		s.sess.Put(r.Context(), draftKey, string(b))
+		return "/prenota/anagrafica"
+	}
+	return dflt
+}
+
+// extend is "Prolunga": the hold in progress gets its time again, once,
+// and the user goes back to the step they were on, with what they typed
+// (the button sends the step's form).
+func (s *server) extend(w http.ResponseWriter, r *http.Request, id auth.Identity) error {
+	h, ok := s.requireHold(w, r, id)
+	if !ok {
+		return nil
+	}
+	step := s.keepTyped(r, id, h.gridURL())
+	e, err := s.svc.ExtendHold(r.Context(), h.ID, id.Subject)
+	switch booking.ErrorCode(err) {
+	case "":
+		h.ExpiresAt, h.Extended = e.ExpiresAt, true
+		b, _ := json.Marshal(h)
+		s.sess.Put(r.Context(), holdKey, string(b))
+		s.flash(r.Context(), "success", "Il tempo è stato prolungato: ha tempo fino alle ore "+rome(e.ExpiresAt).Format("15:04:05")+" per completare la prenotazione.")
+	case booking.EGone:
+		s.lapse(w, r, id, h, expiredText)
+		return nil
+	case booking.EForbidden, booking.EConflict:
+		h.Extended = true
+		b, _ := json.Marshal(h)
+		s.sess.Put(r.Context(), holdKey, string(b))
+		s.flash(r.Context(), "warning", booking.ErrorMessage(err))
+	default:
+		return err
+	}
+	http.Redirect(w, r, step, http.StatusSeeOther)
 	return nil
 }
 
@@ -491,6 +542,7 @@ type anagraficaPage struct {
 	Countries  []string
 	SessoLabel string
 	Back       string
+	Derived    bool // birth data filled in from the codice fiscale, to check
 }
 
 func (s *server) draft(r *http.Request) (anagraficaForm, bool) {
@@ -515,10 +567,13 @@ func (s *server) anagrafica(w http.ResponseWriter, r *http.Request, id auth.Iden
 		}
 	}
 	l := locksOf(id)
-	return s.renderAnagrafica(w, r, h, l.apply(f, id), nil, http.StatusOK)
+	f = l.apply(f, id)
+	derived := !l.Identity && fromCF(&f, s.svc.Now()) // conto terzi: the CF is known
+	return s.renderAnagrafica(w, r, h, f, nil, derived, http.StatusOK)
 }
 
-func (s *server) renderAnagrafica(w http.ResponseWriter, r *http.Request, h heldSlots, f anagraficaForm, errs []booking.FieldError, status int) error {
+// renderAnagrafica shows step 2; derived says that fromCF filled in fields.
+func (s *server) renderAnagrafica(w http.ResponseWriter, r *http.Request, h heldSlots, f anagraficaForm, errs []booking.FieldError, derived bool, status int) error {
 	res, err := s.svc.Resource(r.Context(), h.ResourceID)
 	if err != nil {
 		return err
@@ -527,7 +582,7 @@ func (s *server) renderAnagrafica(w http.ResponseWriter, r *http.Request, h held
 	if f.NazioneNascita == "" {
 		f.NazioneNascita = booking.Italy
 	}
-	p := anagraficaPage{stepPage: stepPage{Step: 2, Resource: res, Hold: bannerOf(h), Errors: errs}, Form: f, Locks: locksOf(id), Back: h.gridURL()}
+	p := anagraficaPage{stepPage: stepPage{Step: 2, Resource: res, Hold: s.bannerOf(r, h, "form-anagrafica"), Errors: errs}, Form: f, Locks: locksOf(id), Back: h.gridURL(), Derived: derived}
 	p.SessoLabel = map[string]string{"M": "Maschio", "F": "Femmina"}[f.Sesso]
 	for _, pr := range places.Provinces() {
 		if !pr.Suppressed {
@@ -558,11 +613,17 @@ func (s *server) saveAnagrafica(w http.ResponseWriter, r *http.Request, id auth.
 		CodiceFiscale: v("codice_fiscale"), Email: v("email"), Telefono: v("telefono")}
 	l := locksOf(id)
 	f = l.apply(f, id)
+	// Birth data left empty and derived from the codice fiscale: shown to
+	// be checked before going on.
+	derived := !l.Identity && fromCF(&f, s.svc.Now())
 	errs := s.checkAnagrafica(r, f, l)
 	b, _ := json.Marshal(f)
 	s.sess.Put(r.Context(), draftKey, string(b))
 	if len(errs) > 0 {
-		return s.renderAnagrafica(w, r, h, f, errs, http.StatusUnprocessableEntity)
+		return s.renderAnagrafica(w, r, h, f, errs, derived, http.StatusUnprocessableEntity)
+	}
+	if derived {
+		return s.renderAnagrafica(w, r, h, f, nil, true, http.StatusOK)
 	}
 	http.Redirect(w, r, "/prenota/conferma", http.StatusSeeOther)
 	return nil
@@ -579,8 +640,15 @@ func (s *server) checkAnagrafica(r *http.Request, f anagraficaForm, l locks) []b
 	if l.CF != "" && p.CodiceFiscale != l.CF {
 		errs = append(errs, booking.FieldError{Field: "codice_fiscale", Message: "Il codice fiscale del fruitore deve essere " + l.CF + "."})
 	}
-	if len(errs) == 0 && s.cfg.CheckPerson != nil {
-		errs = append(errs, s.cfg.CheckPerson(&p)...)
+	// Every field at once (no rounds of errors): the places and the codice
+	// fiscale are checked even when other fields are wrong; a field already
+	// flagged keeps its first error.
+	if s.cfg.CheckPerson != nil {
+		for _, e := range s.cfg.CheckPerson(&p) {
+			if fieldMessage(errs, e.Field) == "" {
+				errs = append(errs, e)
+			}
+		}
 	}
 	order := []string{"nome", "cognome", "data_nascita", "nazione_nascita", "provincia_nascita", "comune_nascita", "sesso", "codice_fiscale", "email", "telefono"}
 	slices.SortStableFunc(errs, func(a, b booking.FieldError) int {
@@ -601,7 +669,6 @@ type confermaPage struct {
 	HoldID      string
 	Key         string // idempotency key: a second "Invia" gives the same booking
 	Motivazione string
-	Telefono    string
 	Nota        string
 	Extra       map[string]string
 	Where       string
@@ -618,13 +685,10 @@ func (s *server) conferma(w http.ResponseWriter, r *http.Request, id auth.Identi
 		http.Redirect(w, r, "/prenota/anagrafica", http.StatusSeeOther)
 		return nil
 	}
-	p := confermaPage{HoldID: h.ID, Key: booking.NewID(), Telefono: f.Telefono, Extra: map[string]string{}}
+	p := confermaPage{HoldID: h.ID, Key: booking.NewID(), Extra: map[string]string{}}
 	var d confirmDraft
 	if json.Unmarshal([]byte(s.sess.Get(r.Context(), notesKey)), &d) == nil {
 		p.Motivazione, p.Nota = d.Motivazione, d.Nota
-		if d.Telefono != "" {
-			p.Telefono = d.Telefono
-		}
 		if d.Extra != nil {
 			p.Extra = d.Extra
 		}
@@ -637,7 +701,7 @@ func (s *server) renderConferma(w http.ResponseWriter, r *http.Request, h heldSl
 	if err != nil {
 		return err
 	}
-	p.stepPage = stepPage{Step: 3, Resource: res, Hold: bannerOf(h), Errors: p.Errors}
+	p.stepPage = stepPage{Step: 3, Resource: res, Hold: s.bannerOf(r, h, "form-conferma"), Errors: p.Errors}
 	p.Where = whereText(res)
 	person, _ := f.person()
 	born := " a " + person.ComuneNascita
@@ -656,9 +720,8 @@ func (s *server) renderConferma(w http.ResponseWriter, r *http.Request, h heldSl
 		{"Sesso", sesso, ""},
 		{"Codice fiscale", person.CodiceFiscale, ""},
 		{"Email", person.Email, ""},
-		{"Telefono (anagrafica)", person.Telefono, ""},
+		{"Telefono", person.Telefono, ""},
 		{"Motivazione dell'appuntamento", p.Motivazione, "motivazione"},
-		{"Numero di Telefono", p.Telefono, "telefono"},
 		{"Nota", p.Nota, "nota"},
 	}
 	for _, x := range res.ExtraFields {
@@ -699,7 +762,7 @@ func (s *server) confirm(w http.ResponseWriter, r *http.Request, id auth.Identit
 		return nil
 	}
 	person, _ := f.person()
-	p := confermaPage{HoldID: holdID, Key: v("idempotency_key"), Motivazione: v("motivazione"), Telefono: v("telefono"), Nota: v("nota"), Extra: map[string]string{}}
+	p := confermaPage{HoldID: holdID, Key: v("idempotency_key"), Motivazione: v("motivazione"), Nota: v("nota"), Extra: map[string]string{}}
 	if p.Key == "" {
 		p.Key = booking.NewID()
 	}
@@ -713,8 +776,8 @@ func (s *server) confirm(w http.ResponseWriter, r *http.Request, id auth.Identit
 			p.Extra[x.Name] = val
 		}
 	}
-	b, created, err := s.svc.Confirm(r.Context(), booking.ConfirmRequest{HoldID: holdID, Presentante: id.Subject, Fruitore: person,
-		Motivazione: p.Motivazione, Telefono: p.Telefono, Nota: p.Nota, Extra: p.Extra, IdempotencyKey: p.Key, LockedCF: locksOf(id).CF})
+	b, created, err := s.svc.Confirm(r.Context(), booking.ConfirmRequest{HoldID: holdID, Presentante: id.Subject, PresentanteNome: id.Nome + " " + id.Cognome, Fruitore: person,
+		Motivazione: p.Motivazione, Telefono: person.Telefono, Nota: p.Nota, Extra: p.Extra, IdempotencyKey: p.Key, LockedCF: locksOf(id).CF})
 	switch booking.ErrorCode(err) {
 	case "":
 		if created {

@@ -212,6 +212,9 @@ func TestBrowserPhoneLayout(t *testing.T) {
 	clickAndWait(ctx, t, `button.demo-identity[value="`+giuliaCF+`"]`, "/prenota/13/disponibilita")
 	browsertest.Click(ctx, t, `label[for="`+slotID(10)[1:]+`"]`)
 	clickAndWait(ctx, t, "#continua", "/prenota/anagrafica")
+	// The focus goes to the email (the first field to fill in for a SPID
+	// identity) without scrolling the page.
+	waitFocus(ctx, t, "#f-email")
 	inView(ctx, t, ".anagrafica-form input:not([type=hidden])", "the first Anagrafica field")
 	if n := browsertest.Count(ctx, t, "main .nav-tabs"); n != 0 {
 		t.Errorf("%d tab bars besides the main navigation", n)

@@ -61,7 +61,7 @@ type Layout struct {
 	TitleElement string
 	Flash        Flash // one message shown above the content; zero shows nothing
 	// Impersonating is the codice fiscale of the fruitore when the user books
-	// for someone else (conto terzi): a banner says so, with "Disconnetti".
+	// for someone else (conto terzi): a banner says so, with "Termina prenotazione per conto terzi".
 	Impersonating string
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"net/http"
 	"strconv"
 	"strings"
@@ -74,7 +75,8 @@ func (s *server) bookings(w http.ResponseWriter, r *http.Request, id auth.Identi
 			}
 		}
 		if b.Presentante != b.Fruitore.CodiceFiscale {
-			row.ForOther, row.Presentante = true, b.Presentante
+			// Names, not a codice fiscale (older bookings have no name).
+			row.ForOther, row.Presentante = true, cmp.Or(b.PresentanteNome, b.Presentante)
 		}
 		p.Rows = append(p.Rows, row)
 	}

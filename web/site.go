@@ -82,7 +82,7 @@ func (s *server) services(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, c := range st.Site.Services {
 		if match(nil, c.Name, c.Description, c.Group) {
-			add("altri-servizi", cmp(c.Group, "Altri servizi"), card{Name: c.Name, Text: c.Description, URL: c.URL, External: true})
+			add("altri-servizi", orDefault(c.Group, "Altri servizi"), card{Name: c.Name, Text: c.Description, URL: c.URL, External: true})
 		}
 	}
 	p.Layout = s.layout(r, "servizi", "Servizi", Crumb{"Servizi", ""})
@@ -110,7 +110,8 @@ func bookables(n *booking.Node) []*booking.Node {
 	return out
 }
 
-func cmp(v, def string) string {
+// orDefault is v, or def when v is blank.
+func orDefault(v, def string) string {
 	if strings.TrimSpace(v) == "" {
 		return def
 	}
@@ -228,7 +229,7 @@ func governmentService(p sheetPage, base, path string) (template.JS, error) {
 	if p.Address != "" {
 		provider["address"] = p.Address
 	}
-	office := thing{"@type": "GovernmentOrganization", "name": cmp(res.Office, p.ComuneName)}
+	office := thing{"@type": "GovernmentOrganization", "name": orDefault(res.Office, p.ComuneName)}
 	if res.Address != "" {
 		office["address"] = res.Address
 	}

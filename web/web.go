@@ -182,6 +182,7 @@ func (s *server) routes() {
 	s.handle("GET /prenota/conferma", s.login(s.conferma))
 	s.handle("POST /prenota/conferma", s.login(s.confirm))
 	s.handle("POST /prenota/annulla", s.login(s.release))
+	s.handle("POST /prenota/prolunga", s.login(s.extend))
 	s.handle("GET /prenota/scaduta", s.login(s.expired))
 	s.handle("POST /prenota/scaduta", s.login(s.expired))
 	s.handle("GET /prenotazioni", s.login(s.bookings))

@@ -217,6 +217,8 @@
         banner.classList.add('hold-banner-urgent');
         var w = banner.querySelector('.hold-warning');
         if (w) w.hidden = false;
+        var x = banner.querySelector('.hold-extend');
+        if (x) x.classList.replace('btn-outline-primary', 'btn-primary');
         if (live) live.textContent = 'Attenzione: resta meno di un minuto per completare la prenotazione.';
       }
       if (s <= 0) {
@@ -300,7 +302,26 @@
     initFeedback(document);
     var errors = document.getElementById('riepilogo-errori');
     if (errors) errors.focus();
+    else focusStart();
   });
+
+  // focusStart puts the keyboard where the page's task begins, as the skip
+  // link would: a step's first field to fill in, or else the page's title.
+  // The page does not scroll for it (on a phone the first fields stay in
+  // the first screen, even when the field to fill in is further down).
+  function focusStart() {
+    if (location.hash || (document.activeElement && document.activeElement !== document.body)) return;
+    var el = document.querySelector('form.anagrafica-form, form.conferma-form');
+    el = el && Array.prototype.find.call(el.elements, function (f) {
+      return f.matches('input:not([type=hidden]), select, textarea') && !f.readOnly && !f.disabled;
+    });
+    if (!el) {
+      el = document.querySelector('main h1');
+      if (!el) return;
+      el.tabIndex = -1;
+    }
+    el.focus({ preventScroll: true });
+  }
 })();
 
 // Back office: read a receipt's QR code with the camera into the search form.
