@@ -137,3 +137,12 @@ func randIntn(n int) int {
 		}
 	}
 }
+
+// BookedBy is the name of who booked b for someone else (conto terzi), or ""
+// when the fruitore booked for themself or the name is unknown.
+func (b Booking) BookedBy() string {
+	if b.Presentante == b.Fruitore.CodiceFiscale {
+		return ""
+	}
+	return b.PresentanteNome
+}

@@ -242,7 +242,11 @@ func body(pdf *fpdf.Fpdf, t *tagger, d Data) {
 			write(pdf, bodySize, "B", strings.ToUpper(a))
 		}
 	}
-	if p := strings.TrimSpace(d.Presentante); p != "" {
+	p := strings.TrimSpace(d.Presentante)
+	if p == "" {
+		p = d.Booking.BookedBy()
+	}
+	if p != "" {
 		write(pdf, bodySize, "", " è stato prenotato da ")
 		write(pdf, bodySize, "B", strings.ToUpper(p))
 		write(pdf, bodySize, "", " per:")

@@ -21,7 +21,7 @@ type Data struct {
 	Booking  booking.Booking
 	Logo     []byte // the Comune's crest, PNG or JPEG; optional
 	// Presentante is the name of whoever booked for the fruitore (conto
-	// terzi); empty when the fruitore booked for themself.
+	// terzi); when empty, Booking.BookedBy.
 	Presentante string
 }
 

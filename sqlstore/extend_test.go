@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"github.com/prenota/prenota/internal/testdb"
 	"testing"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 // expiry); a second extension, an expired hold, another identity's hold, a
 // confirmed one and a Comune that turned it off are refused.
 func TestExtendHold(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *sqlstore.Store) {
+	testdb.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		dbNow := time.Now()
 		s.SetClock(func() time.Time { return dbNow })
