@@ -160,11 +160,16 @@ func (s *Store) attendanceIndex() string {
 	return "attendance a"
 }
 
+// JourneyFeedbackPage is the page of the end-of-journey rating ("Quanto è
+// stato facile usare questo servizio?"): the statistics count only those
+// answers, not the pages' "Quanto sono chiare le informazioni".
+const JourneyFeedbackPage = "esito"
+
 // FeedbackFigures implements booking.StatisticsStore.
 func (s *Store) FeedbackFigures(ctx context.Context, from, to time.Time) (booking.Feedback, error) {
 	var f booking.Feedback
 	rows, err := s.r.QueryContext(ctx, s.q(`SELECT rating, reason, COUNT(*) FROM feedback
-		WHERE created_at >= ? AND created_at < ? GROUP BY rating, reason`), from.UnixMilli(), to.UnixMilli())
+		WHERE page = ? AND created_at >= ? AND created_at < ? GROUP BY rating, reason`), JourneyFeedbackPage, from.UnixMilli(), to.UnixMilli())
 	if err != nil {
 		return f, wrap(err)
 	}

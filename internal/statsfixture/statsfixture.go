@@ -153,12 +153,15 @@ func Load(t testing.TB, s *sqlstore.Store) *Fixture {
 			t.Fatalf("%s %s: %v", p.outcome, p.name, err)
 		}
 	}
-	// Ratings: three in the period (5 and 4 "chiaro", 2 "lento"), one after.
+	// Ratings: three in the period (5 and 4 "chiaro", 2 "lento"), one after;
+	// and an answer to a page's "Quanto sono chiare le informazioni", which
+	// is not a rating of the service and must not count.
 	for _, fb := range []sqlstore.Feedback{
 		{At: at(2026, 11, 23, 9, 40), Page: "esito", Rating: 5, Reason: "chiaro", Comment: "Tutto bene, grazie Mario Rossi"},
 		{At: at(2026, 11, 30, 12, 0), Page: "esito", Rating: 4, Reason: "chiaro"},
 		{At: at(2026, 12, 13, 23, 59), Page: "esito", Rating: 2, Reason: "lento", Comment: "Troppa attesa"},
 		{At: at(2026, 12, 14, 0, 0), Page: "esito", Rating: 1, Reason: "lento"},
+		{At: at(2026, 12, 1, 10, 0), Page: "/servizi", Rating: 1, Reason: "incomplete"},
 	} {
 		must(t, s.SaveFeedback(ctx, fb))
 	}
