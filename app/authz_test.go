@@ -272,6 +272,7 @@ func concrete(pattern, bookingID string) string {
 var publicPages = []string{
 	"GET /{$}", "GET /area-prenotazioni", "GET /accedi", "POST /accedi/demo", "POST /accedi/credenziali", "POST /esci",
 	"GET /prenota", "GET /prenota/luoghi/comuni", "POST /valutazione", "GET /privacy", "GET /note-legali", "GET /accessibilita",
+	"GET /servizi", "GET /servizi/{id}", "GET /argomenti", "GET /faq", // the Comune's site around the journey (issue 15)
 }
 
 func audited(t *testing.T, a *App, f auth.AuditFilter) []auth.AuditEntry {

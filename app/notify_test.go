@@ -132,12 +132,18 @@ func testEmailsThroughAPI(t *testing.T, dialect string) {
 	day, clock := start.Format("02/01/2006"), start.Format("15:04")
 
 	// The confirmation, over SMTP, within 200 ms of the 201: the store wakes
-	// the worker when the booking commits (its poll is a second).
+	// the worker when the booking commits (its poll is a second). Under the
+	// race detector rendering the receipt alone can take longer, so the
+	// bound there is the poll: still only met if the worker was woken.
 	mx.wait(t, 1)
 	env, m := mx.message(t, 0)
+	limit := 200 * time.Millisecond
+	if raceDetector {
+		limit = 900 * time.Millisecond
+	}
 	t.Logf("confirmation email %v after the 201", env.at.Sub(created))
-	if d := env.at.Sub(created); d > 200*time.Millisecond {
-		t.Errorf("the confirmation email arrived %v after the 201, want within 200ms", d)
+	if d := env.at.Sub(created); d > limit {
+		t.Errorf("the confirmation email arrived %v after the 201, want within %v", d, limit)
 	}
 	if env.to != "niccolo.damico@example.org" || env.from != "noreply@comune.demo.it" {
 		t.Errorf("envelope MAIL FROM %q RCPT TO %q", env.from, env.to)
@@ -150,7 +156,7 @@ func testEmailsThroughAPI(t *testing.T, dialect string) {
 		"Gentile utente,",
 		"il suo appuntamento è stato fissato come richiesto e trova riscontro nella ricevuta qui allegata.",
 		"Appuntamento: Carte d'Identità Elettronica",
-		"Data e ora: "+day+" ore "+clock,
+		"Data e ora: "+weekdayIT[start.Weekday()]+" "+day+" ore "+clock,
 		"Luogo: Corso Matteotti 8, Santarcangelo di Romagna RN",
 		"Fruitore: "+fruitoreLine,
 		"Codice prenotazione: "+b.Code,
@@ -175,7 +181,7 @@ func testEmailsThroughAPI(t *testing.T, dialect string) {
 	}
 	wantIn(t, "PDF text", pdfToText(t, path),
 		"CARTE D'IDENTITÀ ELETTRONICA", "CORSO MATTEOTTI 8, SANTARCANGELO DI ROMAGNA RN",
-		fruitoreLine, "Il "+day+" ore "+clock,
+		fruitoreLine, weekdayCap(start)+" "+day+" ore "+clock,
 		"DOCUMENTI DA PRESENTARE", "la tessera sanitaria (codice fiscale)", b.Code)
 	if got := qrOfPDF(t, path); got != b.Code {
 		t.Errorf("the receipt's QR code decodes to %q, want the booking code %q", got, b.Code)
@@ -190,7 +196,7 @@ func testEmailsThroughAPI(t *testing.T, dialect string) {
 	if want := "Annullamento Prenotazione - Fruitore: " + fruitoreLine; m.Subject != want {
 		t.Errorf("cancellation subject %q, want %q", m.Subject, want)
 	}
-	wantIn(t, "cancellation text", m.Text, "il suo appuntamento è stato annullato.", "Codice prenotazione: "+b.Code, "Data e ora: "+day+" ore "+clock)
+	wantIn(t, "cancellation text", m.Text, "il suo appuntamento è stato annullato.", "Codice prenotazione: "+b.Code, "Data e ora: "+weekdayIT[start.Weekday()]+" "+day+" ore "+clock)
 	if len(m.Attachments) != 1 || !strings.Contains(string(m.Attachments[0].Data), "STATUS:CANCELLED") ||
 		!strings.Contains(string(m.Attachments[0].Data), "UID:"+b.ID+"@localhost") {
 		t.Errorf("cancellation attachments: %+v", m.Attachments)
@@ -364,4 +370,13 @@ func (x *mailSession) Data(r io.Reader) error {
 	x.s.got = append(x.s.got, x.env)
 	x.s.mu.Unlock()
 	return nil
+}
+
+// weekdayIT names the days as the emails do.
+var weekdayIT = [...]string{"domenica", "lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato"}
+
+// weekdayCap is the weekday as the receipt starts its line with it ("Lunedì").
+func weekdayCap(t time.Time) string {
+	w := weekdayIT[t.Weekday()]
+	return strings.ToUpper(w[:1]) + w[1:]
 }

@@ -369,7 +369,7 @@ func TestChangesByAnotherInstanceAreSeenAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g := c.guard(c.resources[1]); g != (Guard{Version: m.version, Capacity: 5, PerPerson: 1}) {
+	if g := c.guard(c.resources[1]); g.Version != m.version || g.Capacity != 5 || g.PerPerson != 1 {
 		t.Fatalf("guard %+v", g)
 	}
 }

@@ -289,7 +289,7 @@ func (s *Store) DeleteExpiredAuth(ctx context.Context, now time.Time) error {
 		"DELETE FROM auth_requests WHERE expires_at <= ?",
 		"DELETE FROM used_assertions WHERE expires_at <= ?",
 		"DELETE FROM password_resets WHERE expires_at <= ?",
-		"DELETE FROM rate_limits WHERE at <= ? - 86400000",
+		"DELETE FROM rate_limits WHERE at <= CAST(? AS BIGINT) - 86400000", // a day; the cast keeps PostgreSQL from typing ? as int4
 	} {
 		if _, err := s.w.ExecContext(ctx, s.q(q), n); err != nil {
 			return wrap(err)
