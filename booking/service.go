@@ -221,6 +221,20 @@ func (s *Service) bookable(ctx context.Context, id int64, field string) (Resourc
 	if err != nil {
 		return Resource{}, err
 	}
+	r, err := c.bookable(id, field)
+	if ErrorCode(err) != ENotFound {
+		return r, err
+	}
+	// Perhaps made on another instance since the snapshot: asked for by
+	// id, it is looked for in a newer configuration, if there is one.
+	version, verr := s.store.ConfigVersion(ctx)
+	if verr != nil || version == c.version {
+		return r, err
+	}
+	s.Invalidate()
+	if c, err = s.snapshot(ctx); err != nil {
+		return Resource{}, err
+	}
 	return c.bookable(id, field)
 }
 
