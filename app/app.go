@@ -231,10 +231,11 @@ func (a *App) Run(ctx context.Context) error {
 	a.server = &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.ln) }()
-	stopHousekeeping := a.startHousekeeping(ctx)
-	defer stopHousekeeping() // before Close closes the database it uses
-	go a.waitlist(ctx)
-	go a.advanceQueues(ctx)
+	// The loops stop and are awaited before Run returns, so before Close
+	// closes the database they use.
+	defer background(ctx, a.housekeeping)()
+	defer background(ctx, a.waitlist)()
+	defer background(ctx, a.advanceQueues)()
 	stopRetention := a.startRetention(ctx)
 	defer stopRetention()
 	stopNotify := a.startNotify(ctx)
@@ -250,14 +251,14 @@ func (a *App) Run(ctx context.Context) error {
 	return a.server.Shutdown(shutdown)
 }
 
-// startHousekeeping runs housekeeping until ctx ends or stop is called;
-// stop waits for it to return.
-func (a *App) startHousekeeping(ctx context.Context) (stop func()) {
+// background runs loop until ctx ends or stop is called; stop waits for it
+// to return.
+func background(ctx context.Context, loop func(context.Context)) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		a.housekeeping(ctx)
+		loop(ctx)
 	}()
 	return func() { cancel(); <-done }
 }
